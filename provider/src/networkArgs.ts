@@ -1,0 +1,190 @@
+/**
+ * The typed description of one secondary network: a NetworkAttachmentDefinition and the CNI
+ * config inside it. Plain data, shared by the component, the planning core and `k3s-multus render`.
+ */
+
+/** The CNI plugins k3s-multus writes typed configs for. Anything else goes through `config`. */
+export const NetworkType = {
+  Macvlan: "macvlan",
+  Ipvlan: "ipvlan",
+  Bridge: "bridge",
+  HostDevice: "host-device",
+} as const;
+export type NetworkType = (typeof NetworkType)[keyof typeof NetworkType];
+
+/** The IPAM plugins a network can use. `whereabouts` and `dhcp` make the chart install their support. */
+export const IpamType = {
+  Whereabouts: "whereabouts",
+  HostLocal: "host-local",
+  Dhcp: "dhcp",
+  Static: "static",
+} as const;
+export type IpamType = (typeof IpamType)[keyof typeof IpamType];
+
+/** A route handed to the pod's interface. */
+export interface RouteArgs {
+  /** Destination prefix, e.g. `0.0.0.0/0` or `10.10.0.0/16`. */
+  dst: string;
+  /**
+   * Next hop.
+   * @default the IPAM gateway
+   */
+  gw?: string;
+}
+
+/** A fixed address for `static` IPAM. */
+export interface StaticAddressArgs {
+  /** The address with its prefix length, e.g. `192.168.10.5/24`. */
+  address: string;
+  /**
+   * Gateway for this address.
+   * @default none
+   */
+  gateway?: string;
+}
+
+/** How the pod's interface gets its address. */
+export interface IpamArgs {
+  /** The IPAM plugin: `whereabouts` (cluster-wide), `host-local` (per node), `dhcp` or `static`. */
+  type: IpamType;
+  /**
+   * The address range. whereabouts: a prefix (`172.17.0.0/24`; host bits set mean "start here") or
+   * `first-last/prefix` (`192.168.2.225-192.168.2.230/28`). host-local: the subnet, host bits zero.
+   * Required for whereabouts and host-local; not allowed for dhcp and static.
+   * @default none
+   */
+  range?: string;
+  /**
+   * First address to hand out (whereabouts `range_start`, host-local `rangeStart`).
+   * @default the first usable address of `range`
+   */
+  rangeStart?: string;
+  /**
+   * Last address to hand out (whereabouts `range_end`, host-local `rangeEnd`).
+   * @default the last usable address of `range`
+   */
+  rangeEnd?: string;
+  /**
+   * Gateway written into the pod's IP config; must lie inside `range`.
+   * @default none (host-local picks the first address of the subnet)
+   */
+  gateway?: string;
+  /**
+   * whereabouts only: prefixes inside `range` never handed out.
+   * @default []
+   */
+  exclude?: string[];
+  /**
+   * Routes added in the pod (whereabouts, host-local, static).
+   * @default []
+   */
+  routes?: RouteArgs[];
+  /**
+   * static only: the addresses to assign.
+   * @default none (required for static)
+   */
+  addresses?: StaticAddressArgs[];
+  /**
+   * whereabouts only: `network_name`, which lets two networks share one range without sharing reservations.
+   * @default none
+   */
+  networkName?: string;
+  /**
+   * whereabouts only: `enable_overlapping_ranges`.
+   * @default whereabouts' own default (true)
+   */
+  enableOverlappingRanges?: boolean;
+}
+
+/** One secondary network: a NetworkAttachmentDefinition that pods attach to by annotation. */
+export interface NetworkArgs {
+  /** The NetworkAttachmentDefinition's name (DNS-1123); unique within one Multus component. */
+  name: string;
+  /**
+   * Namespace of the NetworkAttachmentDefinition.
+   * @default "default"
+   */
+  namespace?: string;
+  /**
+   * Interface name inside the pod (at most 15 characters), written into the annotation as `@iface`.
+   * @default Multus' choice (net1, net2, ...)
+   */
+  interface?: string;
+  /**
+   * The CNI plugin. Required unless `config` is given.
+   * @default none
+   */
+  type?: NetworkType;
+  /**
+   * macvlan, ipvlan: the host interface to attach to.
+   * @default the host's default-route interface
+   */
+  master?: string;
+  /**
+   * macvlan: `bridge`, `private`, `vepa` or `passthru`; ipvlan: `l2`, `l3` or `l3s`.
+   * @default the plugin's own default (macvlan `bridge`, ipvlan `l2`)
+   */
+  mode?: string;
+  /**
+   * MTU of the pod interface (68 to 65535).
+   * @default the plugin's own default
+   */
+  mtu?: number;
+  /**
+   * bridge: the Linux bridge to attach to. Required for `bridge`, and never flannel's `cni0`.
+   * @default none
+   */
+  bridge?: string;
+  /**
+   * bridge: give the bridge an address and act as the pods' gateway.
+   * @default false
+   */
+  isGateway?: boolean;
+  /**
+   * bridge: masquerade traffic leaving the bridge's subnet.
+   * @default false
+   */
+  ipMasq?: boolean;
+  /**
+   * bridge: VLAN tag (0 to 4094).
+   * @default untagged
+   */
+  vlan?: number;
+  /**
+   * host-device: the host interface to move into the pod. Exactly one of `device`, `hwaddr`,
+   * `kernelpath`, `pciBusID` is required for host-device.
+   * @default none
+   */
+  device?: string;
+  /**
+   * host-device: select the device by MAC address.
+   * @default none
+   */
+  hwaddr?: string;
+  /**
+   * host-device: select the device by its kernel path (under /sys/devices).
+   * @default none
+   */
+  kernelpath?: string;
+  /**
+   * host-device: select the device by PCI address, e.g. `0000:00:1f.6`.
+   * @default none
+   */
+  pciBusID?: string;
+  /**
+   * IP address management for the interface.
+   * @default none (the interface gets no address; required for macvlan, ipvlan and bridge)
+   */
+  ipam?: IpamArgs;
+  /**
+   * CNI version written into the config.
+   * @default "1.0.0"
+   */
+  cniVersion?: string;
+  /**
+   * Escape hatch: a complete CNI config as JSON text, used as is (whereabouts gets its
+   * `configuration_path` injected when it lacks one). When given, leave `type` and the typed fields unset.
+   * @default none
+   */
+  config?: string;
+}

@@ -1,0 +1,132 @@
+import { MultusError } from "../errors";
+import { parseBoolean, parseInteger, parseList, parseRecord, refuseUnknownKeys } from "./names";
+
+/** Most nodes one component takes. */
+export const MAX_NODES = 5000;
+
+/** The node fields that are credentials: type-checked only, never echoed into an error. */
+export const SECRET_NODE_FIELDS = ["privateKey", "privateKeyPassword", "password"] as const;
+const NODE_KEYS = [
+  "host",
+  "port",
+  "user",
+  ...SECRET_NODE_FIELDS,
+  "agentSocketPath",
+  "hostKey",
+  "proxy",
+  "dialErrorLimit",
+  "perDialTimeout",
+  "sudo",
+  "name",
+];
+const HOST =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const IPV6 = /^[0-9A-Fa-f:.]+$/;
+const USER = /^[a-z_][a-z0-9_.-]{0,31}$/i;
+const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A validated SSH target, without credentials (those stay in the caller's Outputs as secrets). */
+export interface NodeTarget {
+  /** Host name or IP address. */
+  readonly host: string;
+  /** Short DNS-1123 label used in child resource names, unique among the nodes. */
+  readonly name: string;
+  readonly sudo: boolean;
+}
+
+/** Validates a host name or IP address (no shell characters can pass). */
+export function parseHost(field: string, value: unknown): string {
+  if (
+    typeof value === "string" &&
+    (HOST.test(value) || (value.includes(":") && IPV6.test(value) && value.length <= 45))
+  ) {
+    return value;
+  }
+  throw new MultusError(
+    field,
+    value,
+    "expected a host name or IP address (letters, digits, '-', '.', or an IPv6 address)",
+  );
+}
+
+function parseSecret(field: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "string") {
+    throw new MultusError(field, "(secret)", "expected a string", "has the wrong type");
+  }
+}
+
+function defaultName(host: string): string {
+  const name = host
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 63)
+    .replace(/-+$/, "");
+  return name || "node";
+}
+
+/** Validates one node. */
+export function parseNode(field: string, value: unknown): NodeTarget {
+  const n = parseRecord(field, value);
+  refuseUnknownKeys(field, n, NODE_KEYS);
+  const host = parseHost(`${field}.host`, n.host);
+  if (n.port !== undefined) parseInteger(`${field}.port`, n.port, 1, 65535);
+  if (n.user !== undefined && (typeof n.user !== "string" || !USER.test(n.user))) {
+    throw new MultusError(
+      `${field}.user`,
+      n.user,
+      "expected a POSIX user name: letters, digits, '_', '.', '-', at most 32 characters",
+    );
+  }
+  for (const key of SECRET_NODE_FIELDS) parseSecret(`${field}.${key}`, n[key]);
+  if (n.dialErrorLimit !== undefined) parseInteger(`${field}.dialErrorLimit`, n.dialErrorLimit, -1, 1000);
+  if (n.perDialTimeout !== undefined) parseInteger(`${field}.perDialTimeout`, n.perDialTimeout, 1, 3600);
+  for (const key of ["agentSocketPath", "hostKey"]) {
+    if (n[key] !== undefined && typeof n[key] !== "string")
+      throw new MultusError(`${field}.${key}`, n[key], "expected a string");
+  }
+  if (n.proxy !== undefined) parseRecord(`${field}.proxy`, n.proxy);
+  const sudo = n.sudo === undefined ? false : parseBoolean(`${field}.sudo`, n.sudo);
+  let name = defaultName(host);
+  if (n.name !== undefined) {
+    if (typeof n.name !== "string" || !LABEL.test(n.name)) {
+      throw new MultusError(
+        `${field}.name`,
+        n.name,
+        "expected a DNS-1123 label (lower-case letters, digits, '-'), at most 63 characters",
+      );
+    }
+    name = n.name;
+  }
+  return { host, name, sudo };
+}
+
+/** Validates the node list: each node, and unique hosts and names. */
+export function parseNodes(value: unknown): NodeTarget[] {
+  if (value === undefined) return [];
+  const nodes = parseList("nodes", value, MAX_NODES).map((n, i) => parseNode(`nodes[${i}]`, n));
+  const hosts = new Map<string, number>();
+  const names = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    const h = hosts.get(n.host);
+    if (h !== undefined)
+      throw new MultusError(
+        `nodes[${i}].host`,
+        n.host,
+        `expected each node once (also nodes[${h}])`,
+        "is a duplicate",
+      );
+    hosts.set(n.host, i);
+    const m = names.get(n.name);
+    if (m !== undefined) {
+      throw new MultusError(
+        `nodes[${i}].name`,
+        n.name,
+        `expected a name unique among the nodes (also nodes[${m}]); set \`name\` on one of them`,
+        "is a duplicate",
+      );
+    }
+    names.set(n.name, i);
+  });
+  return nodes;
+}

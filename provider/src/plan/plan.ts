@@ -1,0 +1,200 @@
+import { MultusError } from "../errors";
+import {
+  ChartInstall,
+  ChartVersion,
+  DEFAULT_CHART_REPOSITORY,
+  DEFAULT_CHART_VERSION,
+  IPAM_PLUGINS,
+  IpamPlugin,
+  parseChartVersion,
+  planCharts,
+} from "./chart";
+import { CniLayout, LayoutOverrides } from "./layout";
+import {
+  parseBoolean,
+  parseInteger,
+  parseList,
+  parseNamespace,
+  parseOneOf,
+  parseRecord,
+  refuseUnknownKeys,
+} from "./names";
+import {
+  NETWORKS_ANNOTATION,
+  NetworkSpec,
+  parseNetworks,
+  PlannedNetwork,
+  podAnnotationValue,
+  renderNetwork,
+} from "./networks";
+import { NodeTarget, parseNodes } from "./nodes";
+import { parseSafePath } from "./paths";
+import { K3sVersion, parseK3sVersion } from "./version";
+
+/** Chart settings after validation, defaults applied. */
+export interface ChartSettings {
+  readonly version: ChartVersion;
+  readonly repository: string;
+  readonly namespace: string;
+  readonly releaseName: string;
+  readonly values?: Record<string, unknown>;
+  readonly timeout: number;
+  readonly skipAwait: boolean;
+}
+
+/** Every input that can be checked without knowing the cluster, checked. */
+export interface ValidatedInputs {
+  readonly nodes: readonly NodeTarget[];
+  readonly k3sVersion?: K3sVersion;
+  readonly k3sDataDir?: string;
+  readonly overrides: LayoutOverrides;
+  /** IPAM plugins asked for, plus those the networks use, in a fixed order. */
+  readonly ipam: readonly IpamPlugin[];
+  readonly networks: readonly NetworkSpec[];
+  readonly chart: ChartSettings;
+  readonly cleanupOnDestroy: boolean;
+  /** True when pinned facts make detection unnecessary. */
+  readonly pinned: boolean;
+}
+
+/** The raw inputs the planning core reads (the component's args, resolved; secrets may be absent). */
+export interface PlanArgs {
+  nodes?: unknown;
+  k3sVersion?: unknown;
+  k3sDataDir?: unknown;
+  cniBinDir?: unknown;
+  cniConfDir?: unknown;
+  ipam?: unknown;
+  networks?: unknown;
+  chart?: unknown;
+  cleanupOnDestroy?: unknown;
+  allowOverlappingRanges?: unknown;
+}
+
+const CHART_KEYS = ["version", "repository", "namespace", "releaseName", "values", "timeout", "skipAwait"];
+const REPOSITORY = /^(https?|oci):\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/;
+const RELEASE = /^[a-z0-9]([-a-z0-9]{0,44}[a-z0-9])?$/;
+
+function parseChart(value: unknown): ChartSettings {
+  const c = value === undefined ? {} : parseRecord("chart", value);
+  refuseUnknownKeys("chart", c, CHART_KEYS);
+  const version = parseChartVersion(c.version ?? DEFAULT_CHART_VERSION);
+  const repository = c.repository ?? DEFAULT_CHART_REPOSITORY;
+  if (typeof repository !== "string" || !REPOSITORY.test(repository)) {
+    throw new MultusError(
+      "chart.repository",
+      repository,
+      "expected an http(s) or oci URL such as https://rke2-charts.rancher.io",
+    );
+  }
+  const namespace =
+    c.namespace === undefined ? "kube-system" : parseNamespace("chart.namespace", c.namespace);
+  const releaseName = c.releaseName ?? "multus";
+  if (typeof releaseName !== "string" || !RELEASE.test(releaseName)) {
+    throw new MultusError(
+      "chart.releaseName",
+      releaseName,
+      "expected a Helm release name: lower-case letters, digits and '-', at most 46 characters (the CRD release adds -crd)",
+    );
+  }
+  const values = c.values === undefined ? undefined : parseRecord("chart.values", c.values);
+  const timeout = c.timeout === undefined ? 300 : parseInteger("chart.timeout", c.timeout, 1, 86400);
+  const skipAwait = c.skipAwait === undefined ? false : parseBoolean("chart.skipAwait", c.skipAwait);
+  return { version, repository, namespace, releaseName, values, timeout, skipAwait };
+}
+
+function parseIpamList(value: unknown, networks: readonly NetworkSpec[]): IpamPlugin[] {
+  const asked =
+    value === undefined
+      ? []
+      : parseList("ipam", value, 3).map((p, i) => parseOneOf(`ipam[${i}]`, p, IPAM_PLUGINS));
+  const used = new Set<string>([...asked, ...networks.map((n) => n.ipamType ?? "")]);
+  return IPAM_PLUGINS.filter((p) => used.has(p));
+}
+
+/** Checks every input that does not need the cluster. Throws {@link MultusError} naming the field. */
+export function validateInputs(args: PlanArgs): ValidatedInputs {
+  const nodes = parseNodes(args.nodes);
+  const k3sVersion = args.k3sVersion === undefined ? undefined : parseK3sVersion(args.k3sVersion as string);
+  const k3sDataDir = args.k3sDataDir === undefined ? undefined : parseSafePath("k3sDataDir", args.k3sDataDir);
+  const overrides: LayoutOverrides = {
+    cniBinDir: args.cniBinDir === undefined ? undefined : parseSafePath("cniBinDir", args.cniBinDir),
+    cniConfDir: args.cniConfDir === undefined ? undefined : parseSafePath("cniConfDir", args.cniConfDir),
+  };
+  for (const key of ["cniBinDir", "cniConfDir"] as const) {
+    if (overrides[key] === "/")
+      throw new MultusError(key, "/", "expected a CNI directory, not the root directory");
+  }
+  const allowOverlappingRanges =
+    args.allowOverlappingRanges === undefined
+      ? false
+      : parseBoolean("allowOverlappingRanges", args.allowOverlappingRanges);
+  const networks = parseNetworks(args.networks, { allowOverlappingRanges });
+  const ipam = parseIpamList(args.ipam, networks);
+  const chart = parseChart(args.chart);
+  const pinned =
+    k3sVersion !== undefined || (overrides.cniBinDir !== undefined && overrides.cniConfDir !== undefined);
+  if (!pinned && nodes.length === 0) {
+    throw new MultusError(
+      "nodes",
+      args.nodes,
+      "give nodes to detect K3s on, or pin k3sVersion (or both cniBinDir and cniConfDir)",
+      "is empty",
+    );
+  }
+  const cleanupOnDestroy =
+    args.cleanupOnDestroy === undefined
+      ? nodes.length > 0
+      : parseBoolean("cleanupOnDestroy", args.cleanupOnDestroy);
+  if (cleanupOnDestroy && nodes.length === 0) {
+    throw new MultusError(
+      "cleanupOnDestroy",
+      true,
+      "give nodes to clean up, or set cleanupOnDestroy to false",
+    );
+  }
+  return { nodes, k3sVersion, k3sDataDir, overrides, ipam, networks, chart, cleanupOnDestroy, pinned };
+}
+
+/** Everything the component applies, for one cluster layout. */
+export interface MultusPlan {
+  readonly layout: CniLayout;
+  readonly ipam: readonly IpamPlugin[];
+  /** Charts in install order (the CRD chart first where the version needs it). */
+  readonly charts: readonly ChartInstall[];
+  /** The rke2-multus values. */
+  readonly values: Record<string, unknown>;
+  readonly separateCrdChart: boolean;
+  readonly networks: readonly PlannedNetwork[];
+  /** network name → `ns/name@iface`. */
+  readonly networkAnnotations: Record<string, string>;
+  /** `{ "k8s.v1.cni.cncf.io/networks": "..." }`, empty when there are no networks. */
+  readonly podAnnotations: Record<string, string>;
+}
+
+/** Computes the plan for validated inputs and a known layout. Pure and deterministic. */
+export function planFor(inputs: ValidatedInputs, layout: CniLayout): MultusPlan {
+  const { charts, values, separateCrdChart } = planCharts({
+    version: inputs.chart.version,
+    layout,
+    ipam: inputs.ipam,
+    releaseName: inputs.chart.releaseName,
+    userValues: inputs.chart.values,
+  });
+  const networks = inputs.networks.map((n) => renderNetwork(n, layout));
+  const networkAnnotations: Record<string, string> = {};
+  for (const n of networks) networkAnnotations[n.name] = n.annotation;
+  const podAnnotations: Record<string, string> = networks.length
+    ? { [NETWORKS_ANNOTATION]: podAnnotationValue(networks) }
+    : {};
+  return {
+    layout,
+    ipam: inputs.ipam,
+    charts,
+    values,
+    separateCrdChart,
+    networks,
+    networkAnnotations,
+    podAnnotations,
+  };
+}
