@@ -21,6 +21,10 @@ export const IpamType = {
 } as const;
 export type IpamType = (typeof IpamType)[keyof typeof IpamType];
 
+/** The IPAM plugins whose support the chart installs (`host-local` needs nothing extra). */
+export const IpamPlugin = { HostLocal: "host-local", Whereabouts: "whereabouts", Dhcp: "dhcp" } as const;
+export type IpamPlugin = (typeof IpamPlugin)[keyof typeof IpamPlugin];
+
 /** A route handed to the pod's interface. */
 export interface RouteArgs {
   /** Destination prefix, e.g. `0.0.0.0/0` or `10.10.0.0/16`. */

@@ -1,6 +1,7 @@
 import deepmerge from "deepmerge";
 import * as semver from "semver";
 import { MultusError } from "../errors";
+import { IpamPlugin } from "../networkArgs";
 import { CniLayout } from "./layout";
 
 /** The rke2-multus chart version k3s-multus is tested against. */
@@ -8,10 +9,8 @@ export const DEFAULT_CHART_VERSION = "v4.3.017";
 /** The Helm repository that serves rke2-multus and rke2-multus-crd. */
 export const DEFAULT_CHART_REPOSITORY = "https://rke2-charts.rancher.io";
 
-/** The IPAM plugins the chart can install support for. */
-export const IpamPlugin = { HostLocal: "host-local", Whereabouts: "whereabouts", Dhcp: "dhcp" } as const;
-export type IpamPlugin = (typeof IpamPlugin)[keyof typeof IpamPlugin];
-export const IPAM_PLUGINS: readonly IpamPlugin[] = ["host-local", "whereabouts", "dhcp"];
+/** The IPAM plugins in the fixed order the plan lists them. */
+export const IPAM_PLUGINS: readonly IpamPlugin[] = Object.values(IpamPlugin);
 
 /** Gates of the rke2-multus chart that matter on K3s (see FACTS.md, "rke2-multus chart"). */
 const GATES = {
@@ -43,6 +42,11 @@ export function parseChartVersion(value: unknown, field = "chart.version"): Char
   const sv = `${Number(m[1])}.${Number(m[2])}.${Number(m[3])}${m[4] ?? ""}`;
   if (!semver.valid(sv) || semver.lt(sv, GATES.minimum)) throw new MultusError(field, value, allowed);
   return { text: value as string, semver: sv };
+}
+
+/** True when this chart version ships the NetworkAttachmentDefinition CRD in the separate rke2-multus-crd chart. */
+export function usesCrdChart(version: ChartVersion): boolean {
+  return semver.gte(version.semver, GATES.separateCrdChart);
 }
 
 /** A Helm chart to install, in order. */
@@ -169,7 +173,7 @@ export function planCharts(input: ChartPlanInput): ChartPlan {
     ? (deepmerge(computed, input.userValues, { arrayMerge: overwriteArrays }) as Record<string, unknown>)
     : computed;
   checkMergedValues(input.version, values);
-  const separateCrdChart = semver.gte(input.version.semver, GATES.separateCrdChart);
+  const separateCrdChart = usesCrdChart(input.version);
   const charts: ChartInstall[] = [];
   if (separateCrdChart) {
     const crdValues: Record<string, unknown> = {};

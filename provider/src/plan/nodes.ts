@@ -1,5 +1,5 @@
 import { MultusError } from "../errors";
-import { parseBoolean, parseInteger, parseList, parseRecord, refuseUnknownKeys } from "./names";
+import { parseBoolean, parseInteger, parseList } from "./names";
 
 /** Most nodes one component takes. */
 export const MAX_NODES = 5000;
@@ -19,6 +19,7 @@ const NODE_KEYS = [
   "sudo",
   "name",
 ];
+const PROXY_KEYS = ["host", "port", "user", ...SECRET_NODE_FIELDS, "agentSocketPath", "hostKey"];
 const HOST =
   /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const IPV6 = /^[0-9A-Fa-f:.]+$/;
@@ -49,10 +50,54 @@ export function parseHost(field: string, value: unknown): string {
   );
 }
 
+/**
+ * What an error about node input may echo: scalars as given, never an object or list, which may hold
+ * credentials (a single node passed instead of a list, a misspelt `privateKey`).
+ */
+function shown(value: unknown): unknown {
+  return typeof value === "object" && value !== null ? "(hidden: may hold credentials)" : value;
+}
+
+/** Like `refuseUnknownKeys`, but never echoes the value: an unknown key may be a misspelt credential. */
+function refuseUnknownNodeKeys(field: string, n: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(n)) {
+    if (!known.includes(key) && n[key] !== undefined) {
+      throw new MultusError(
+        `${field}.${key}`,
+        "(hidden: may hold credentials)",
+        `expected only the keys ${known.join(", ")}`,
+        "is not a known option",
+      );
+    }
+  }
+}
+
 function parseSecret(field: string, value: unknown): void {
   if (value !== undefined && typeof value !== "string") {
     throw new MultusError(field, "(secret)", "expected a string", "has the wrong type");
   }
+}
+
+/**
+ * Type-checks a node's credentials (without ever echoing them) and returns the node without them,
+ * also without the proxy's credentials: what remains is safe to show in outputs and errors.
+ */
+export function stripSecrets(field: string, value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key of SECRET_NODE_FIELDS) {
+    parseSecret(`${field}.${key}`, out[key]);
+    delete out[key];
+  }
+  if (typeof out.proxy === "object" && out.proxy !== null && !Array.isArray(out.proxy)) {
+    const proxy: Record<string, unknown> = { ...(out.proxy as Record<string, unknown>) };
+    for (const key of SECRET_NODE_FIELDS) {
+      parseSecret(`${field}.proxy.${key}`, proxy[key]);
+      delete proxy[key];
+    }
+    out.proxy = proxy;
+  }
+  return out;
 }
 
 function defaultName(host: string): string {
@@ -67,8 +112,10 @@ function defaultName(host: string): string {
 
 /** Validates one node. */
 export function parseNode(field: string, value: unknown): NodeTarget {
-  const n = parseRecord(field, value);
-  refuseUnknownKeys(field, n, NODE_KEYS);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new MultusError(field, shown(value), "expected an object");
+  const n = value as Record<string, unknown>;
+  refuseUnknownNodeKeys(field, n, NODE_KEYS);
   const host = parseHost(`${field}.host`, n.host);
   if (n.port !== undefined) parseInteger(`${field}.port`, n.port, 1, 65535);
   if (n.user !== undefined && (typeof n.user !== "string" || !USER.test(n.user))) {
@@ -79,13 +126,20 @@ export function parseNode(field: string, value: unknown): NodeTarget {
     );
   }
   for (const key of SECRET_NODE_FIELDS) parseSecret(`${field}.${key}`, n[key]);
+  if (n.proxy !== undefined) {
+    if (typeof n.proxy !== "object" || n.proxy === null || Array.isArray(n.proxy))
+      throw new MultusError(`${field}.proxy`, shown(n.proxy), "expected an object");
+    const proxy = n.proxy as Record<string, unknown>;
+    refuseUnknownNodeKeys(`${field}.proxy`, proxy, PROXY_KEYS);
+    parseHost(`${field}.proxy.host`, proxy.host);
+    if (proxy.port !== undefined) parseInteger(`${field}.proxy.port`, proxy.port, 1, 65535);
+  }
   if (n.dialErrorLimit !== undefined) parseInteger(`${field}.dialErrorLimit`, n.dialErrorLimit, -1, 1000);
   if (n.perDialTimeout !== undefined) parseInteger(`${field}.perDialTimeout`, n.perDialTimeout, 1, 3600);
   for (const key of ["agentSocketPath", "hostKey"]) {
     if (n[key] !== undefined && typeof n[key] !== "string")
       throw new MultusError(`${field}.${key}`, n[key], "expected a string");
   }
-  if (n.proxy !== undefined) parseRecord(`${field}.proxy`, n.proxy);
   const sudo = n.sudo === undefined ? false : parseBoolean(`${field}.sudo`, n.sudo);
   let name = defaultName(host);
   if (n.name !== undefined) {
@@ -104,6 +158,7 @@ export function parseNode(field: string, value: unknown): NodeTarget {
 /** Validates the node list: each node, and unique hosts and names. */
 export function parseNodes(value: unknown): NodeTarget[] {
   if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new MultusError("nodes", shown(value), "expected a list");
   const nodes = parseList("nodes", value, MAX_NODES).map((n, i) => parseNode(`nodes[${i}]`, n));
   const hosts = new Map<string, number>();
   const names = new Map<string, number>();

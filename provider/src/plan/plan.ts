@@ -1,11 +1,11 @@
 import { MultusError } from "../errors";
+import { IpamPlugin } from "../networkArgs";
 import {
   ChartInstall,
   ChartVersion,
   DEFAULT_CHART_REPOSITORY,
   DEFAULT_CHART_VERSION,
   IPAM_PLUGINS,
-  IpamPlugin,
   parseChartVersion,
   planCharts,
 } from "./chart";

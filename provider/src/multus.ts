@@ -1,0 +1,130 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { MultusArgs } from "./args";
+import { parseDetection } from "./plan/detection";
+import { clusterLayout, CniLayout, pinnedLayout } from "./plan/layout";
+import { MultusPlan, planFor, ValidatedInputs } from "./plan/plan";
+import { installCharts } from "./wiring/charts";
+import { asResourceError, validatedInputs } from "./wiring/inputs";
+import { createNetworks } from "./wiring/networks";
+import { cleanupNode, detectNode } from "./wiring/nodes";
+
+/** The component's type token. */
+export const MULTUS_TYPE = "k3s-multus:index:Multus";
+
+/** What the wiring hands back to the component's outputs. */
+interface Wired {
+  readonly k3sVersions: pulumi.Output<{ [key: string]: string }>;
+  readonly layout: pulumi.Output<CniLayout>;
+  readonly plan: pulumi.Output<MultusPlan>;
+  readonly releaseStatus: pulumi.Output<string>;
+}
+
+/**
+ * Multus CNI on a K3s cluster: detects each node's K3s over SSH (or takes pinned facts), installs
+ * the rke2-multus chart with values for exactly that K3s, creates the NetworkAttachmentDefinitions,
+ * and on destroy removes from the nodes what the chart leaves behind.
+ */
+export class Multus extends pulumi.ComponentResource {
+  /** K3s version detected on each node, by host; empty when the facts are pinned. */
+  public readonly k3sVersions: pulumi.Output<{ [key: string]: string }>;
+  /** The CNI bin dir Multus and the IPAM plugins were installed into. */
+  public readonly cniBinDir: pulumi.Output<string>;
+  /** The CNI conf dir holding the master config and `00-multus.conflist`. */
+  public readonly cniConfDir: pulumi.Output<string>;
+  /** The rke2-multus chart version installed. */
+  public readonly chartVersion: pulumi.Output<string>;
+  /** The rke2-multus values applied (what the K3s docs call `multus-values.yaml`). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form chart values (schema: Any)
+  public readonly chartValues: pulumi.Output<{ [key: string]: any }>;
+  /** Helm's status of the rke2-multus release, e.g. `deployed`. */
+  public readonly releaseStatus: pulumi.Output<string>;
+  /** Names of the NetworkAttachmentDefinitions, in the order given. */
+  public readonly networkNames: pulumi.Output<string[]>;
+  /** Network name → `namespace/name@interface`, for pod annotations. */
+  public readonly networkAnnotations: pulumi.Output<{ [key: string]: string }>;
+  /** `{"k8s.v1.cni.cncf.io/networks": "..."}` attaching every network, ready for a pod template. */
+  public readonly podAnnotations: pulumi.Output<{ [key: string]: string }>;
+
+  constructor(name: string, args: MultusArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(MULTUS_TYPE, name, {}, opts);
+    const inputs = validatedInputs(this, args ?? {});
+    const wired = inputs.apply((v) => wire(this, name, v, args ?? {}));
+    const plan = wired.apply((w) => w.plan);
+    const layout = wired.apply((w) => w.layout);
+    this.k3sVersions = wired.apply((w) => w.k3sVersions);
+    this.cniBinDir = layout.binDir;
+    this.cniConfDir = layout.confDir;
+    this.chartVersion = inputs.chart.version.text;
+    this.chartValues = plan.values;
+    this.releaseStatus = wired.apply((w) => w.releaseStatus);
+    this.networkNames = plan.apply((p) => p.networks.map((n) => n.name));
+    this.networkAnnotations = plan.networkAnnotations;
+    this.podAnnotations = plan.podAnnotations;
+    this.registerOutputs(multusOutputs(this));
+  }
+}
+
+/** The component's outputs by name: what it registers, and what the provider returns from Construct. */
+export function multusOutputs(m: Multus): Record<string, pulumi.Output<unknown>> {
+  return {
+    k3sVersions: m.k3sVersions,
+    cniBinDir: m.cniBinDir,
+    cniConfDir: m.cniConfDir,
+    chartVersion: m.chartVersion,
+    chartValues: m.chartValues,
+    releaseStatus: m.releaseStatus,
+    networkNames: m.networkNames,
+    networkAnnotations: m.networkAnnotations,
+    podAnnotations: m.podAnnotations,
+  };
+}
+
+/**
+ * Creates the children once the inputs are valid: detection commands (unless pinned), the
+ * releases, the NADs and the clean-up commands. Everything derived from node facts waits on
+ * detection, so a node that fails detection leaves no release or NAD behind.
+ */
+function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusArgs): Wired {
+  const parent = { parent: component };
+  let layout: pulumi.Output<CniLayout>;
+  let k3sVersions: pulumi.Output<{ [key: string]: string }>;
+  if (v.pinned) {
+    layout = pulumi.output(
+      asResourceError(component, () =>
+        pinnedLayout({ version: v.k3sVersion, dataDir: v.k3sDataDir }, v.overrides),
+      ),
+    );
+    k3sVersions = pulumi.output<Record<string, string>>({});
+  } else {
+    const outputs = v.nodes.map((node, i) =>
+      detectNode(name, node, i, args.nodes, v.k3sDataDir, args.redetect, component).stdout.apply((stdout) =>
+        asResourceError(component, () => parseDetection(node.host, stdout)),
+      ),
+    );
+    const facts = pulumi.all(outputs);
+    layout = facts.apply((f) => asResourceError(component, () => clusterLayout(f, v.overrides)));
+    k3sVersions = facts.apply(
+      (f) => Object.fromEntries(f.map((n) => [n.host, n.version.tag])) as Record<string, string>,
+    );
+  }
+  const plan = layout.apply((l) => asResourceError(component, () => planFor(v, l)));
+  const k8sOpts: pulumi.CustomResourceOptions = { ...parent };
+  if (args.kubeconfig !== undefined) {
+    k8sOpts.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: pulumi.secret(args.kubeconfig) },
+      parent,
+    );
+  }
+  const releases = installCharts(name, v, plan, args.chart, k8sOpts);
+  const releaseList = releases.crd ? [releases.crd, releases.multus] : [releases.multus];
+  const nads = createNetworks(name, v.networks, plan, { ...k8sOpts, dependsOn: releaseList });
+  if (v.cleanupOnDestroy) {
+    const whereabouts = v.ipam.includes("whereabouts");
+    v.nodes.forEach((node, i) =>
+      cleanupNode(name, node, i, args.nodes, layout, whereabouts, [...releaseList, ...nads], component),
+    );
+  }
+  return { k3sVersions, layout, plan, releaseStatus: releases.multus.status.status };
+}

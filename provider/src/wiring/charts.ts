@@ -1,0 +1,66 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ChartArgs } from "../args";
+import { usesCrdChart } from "../plan/chart";
+import { MultusPlan, ValidatedInputs } from "../plan/plan";
+
+/** The Helm releases of one Multus: the CRD chart's (where the version has one) and rke2-multus's. */
+export interface Releases {
+  readonly crd?: k8s.helm.v3.Release;
+  readonly multus: k8s.helm.v3.Release;
+}
+
+/** Repository options; credentials, when given, are wrapped as secrets (Release does not do it). */
+function repositoryOpts(repository: string, chart: pulumi.Input<ChartArgs> | undefined) {
+  return pulumi.output(chart).apply((c) => ({
+    repo: repository,
+    username: c?.repositoryUsername === undefined ? undefined : pulumi.secret(c.repositoryUsername),
+    password: c?.repositoryPassword === undefined ? undefined : pulumi.secret(c.repositoryPassword),
+  }));
+}
+
+/** Installs the chart(s) of the plan: rke2-multus-crd first where the version needs it, then rke2-multus. */
+export function installCharts(
+  prefix: string,
+  inputs: ValidatedInputs,
+  plan: pulumi.Output<MultusPlan>,
+  chartArgs: pulumi.Input<ChartArgs> | undefined,
+  opts: pulumi.CustomResourceOptions,
+): Releases {
+  const c = inputs.chart;
+  const common = {
+    repositoryOpts: repositoryOpts(c.repository, chartArgs),
+    namespace: c.namespace,
+    timeout: c.timeout,
+    skipAwait: c.skipAwait,
+    cleanupOnFail: true,
+  };
+  const chartOf = (name: string) =>
+    plan.apply((p) => {
+      const found = p.charts.find((ch) => ch.chart === name);
+      if (!found) throw new Error(`the plan has no ${name} chart`);
+      return found;
+    });
+  let crd: k8s.helm.v3.Release | undefined;
+  if (usesCrdChart(c.version)) {
+    const crdChart = chartOf("rke2-multus-crd");
+    crd = new k8s.helm.v3.Release(
+      `${prefix}-crd`,
+      {
+        ...common,
+        chart: "rke2-multus-crd",
+        name: crdChart.releaseName,
+        version: crdChart.version,
+        values: crdChart.values,
+      },
+      opts,
+    );
+  }
+  const main = chartOf("rke2-multus");
+  const multus = new k8s.helm.v3.Release(
+    `${prefix}-release`,
+    { ...common, chart: "rke2-multus", name: main.releaseName, version: main.version, values: main.values },
+    { ...opts, dependsOn: crd ? [crd] : [] },
+  );
+  return { crd, multus };
+}

@@ -1,0 +1,61 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MultusArgs } from "../args";
+import { MultusError } from "../errors";
+import { stripSecrets } from "../plan/nodes";
+import { PlanArgs, validateInputs, ValidatedInputs } from "../plan/plan";
+
+/** Chart keys that are credentials. */
+const CHART_SECRETS = ["repositoryUsername", "repositoryPassword"];
+
+function stripChartCredentials(chart: unknown): unknown {
+  if (typeof chart !== "object" || chart === null || Array.isArray(chart)) return chart;
+  const out: Record<string, unknown> = { ...(chart as Record<string, unknown>) };
+  for (const key of CHART_SECRETS) {
+    if (out[key] !== undefined && typeof out[key] !== "string") {
+      throw new MultusError(`chart.${key}`, "(secret)", "expected a string", "has the wrong type");
+    }
+    delete out[key];
+  }
+  return out;
+}
+
+/** Runs `fn`, turning a {@link MultusError} into a `pulumi.ResourceError` on `resource`. */
+export function asResourceError<T>(resource: pulumi.Resource, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof MultusError) throw new pulumi.ResourceError(e.message, resource, true);
+    throw e;
+  }
+}
+
+/**
+ * The component's inputs with credentials removed, resolved and validated. Credentials are
+ * type-checked first and then dropped, so the result (and everything derived from it) can be
+ * unsecreted: only hosts, paths, versions and network specs remain.
+ */
+export function validatedInputs(resource: pulumi.Resource, args: MultusArgs): pulumi.Output<ValidatedInputs> {
+  const nodes = pulumi
+    .output(args.nodes)
+    .apply((list) =>
+      asResourceError(resource, () =>
+        Array.isArray(list) ? list.map((n, i) => stripSecrets(`nodes[${i}]`, n)) : list,
+      ),
+    );
+  const chart = pulumi
+    .output(args.chart)
+    .apply((c) => asResourceError(resource, () => stripChartCredentials(c)));
+  const planArgs: pulumi.Output<PlanArgs> = pulumi.all({
+    nodes: pulumi.unsecret(nodes),
+    chart: pulumi.unsecret(chart),
+    k3sVersion: args.k3sVersion,
+    k3sDataDir: args.k3sDataDir,
+    cniBinDir: args.cniBinDir,
+    cniConfDir: args.cniConfDir,
+    ipam: args.ipam,
+    networks: args.networks,
+    cleanupOnDestroy: args.cleanupOnDestroy,
+    allowOverlappingRanges: args.allowOverlappingRanges,
+  });
+  return planArgs.apply((a) => asResourceError(resource, () => validateInputs(a)));
+}

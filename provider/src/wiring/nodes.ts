@@ -1,0 +1,83 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { NodeArgs } from "../args";
+import { cleanupCommand, detectCommand } from "../node/scripts";
+import { CniLayout } from "../plan/layout";
+import { NodeTarget } from "../plan/nodes";
+
+/** SSH settings of the clean-up command: fail fast on a node that is gone, so the rest of a destroy goes on. */
+const CLEANUP_DIAL_ERROR_LIMIT = 3;
+
+/** The `@pulumi/command` connection for node `index`, credentials kept in their (secret) Outputs. */
+export function connectionOf(
+  nodes: pulumi.Input<pulumi.Input<NodeArgs>[]> | undefined,
+  index: number,
+  dialErrorLimit?: number,
+) {
+  return pulumi.output(nodes).apply((list) => {
+    const n = (list ?? [])[index];
+    return {
+      host: n.host,
+      port: n.port,
+      user: n.user ?? "root",
+      password: n.password,
+      privateKey: n.privateKey,
+      privateKeyPassword: n.privateKeyPassword,
+      agentSocketPath: n.agentSocketPath,
+      hostKey: n.hostKey,
+      proxy: n.proxy,
+      dialErrorLimit: dialErrorLimit ?? n.dialErrorLimit,
+      perDialTimeout: n.perDialTimeout,
+    };
+  });
+}
+
+/** The detection command of one node: its stdout is the node's K3s facts. `redetect` replaces it. */
+export function detectNode(
+  prefix: string,
+  node: NodeTarget,
+  index: number,
+  nodes: MultusNodes,
+  dataDir: string | undefined,
+  redetect: pulumi.Input<string> | undefined,
+  parent: pulumi.Resource,
+): command.remote.Command {
+  return new command.remote.Command(
+    `${prefix}-detect-${node.name}`,
+    {
+      connection: connectionOf(nodes, index),
+      create: detectCommand({ sudo: node.sudo, dataDir }),
+      triggers: [pulumi.output(redetect).apply((r) => r ?? "")],
+    },
+    { parent, customTimeouts: { create: "5m" } },
+  );
+}
+
+/**
+ * The clean-up command of one node: nothing on create; on destroy it removes what the chart left.
+ * It depends on the releases and NADs, so Pulumi deletes it after them.
+ */
+export function cleanupNode(
+  prefix: string,
+  node: NodeTarget,
+  index: number,
+  nodes: MultusNodes,
+  layout: pulumi.Output<CniLayout>,
+  whereabouts: boolean,
+  dependsOn: pulumi.Resource[],
+  parent: pulumi.Resource,
+): command.remote.Command {
+  return new command.remote.Command(
+    `${prefix}-cleanup-${node.name}`,
+    {
+      connection: connectionOf(nodes, index, CLEANUP_DIAL_ERROR_LIMIT),
+      delete: layout.apply((l) =>
+        cleanupCommand({ sudo: node.sudo, binDir: l.binDir, confDir: l.confDir, whereabouts }),
+      ),
+    },
+    { parent, dependsOn, customTimeouts: { delete: "5m" } },
+  );
+}
+
+/** The raw node list as the user gave it (possibly a secret Output). */
+export type MultusNodes = pulumi.Input<pulumi.Input<NodeArgs>[]> | undefined;
