@@ -4,19 +4,16 @@ import { MultusError } from "../errors";
 import { stripSecrets } from "../plan/nodes";
 import { PlanArgs, validateInputs, ValidatedInputs } from "../plan/plan";
 
-/** Chart keys that are credentials. */
-const CHART_SECRETS = ["repositoryUsername", "repositoryPassword"];
-
+/** Type-checks the repository credentials (never echoing them) and returns the chart settings without them. */
 function stripChartCredentials(chart: unknown): unknown {
   if (typeof chart !== "object" || chart === null || Array.isArray(chart)) return chart;
-  const out: Record<string, unknown> = { ...(chart as Record<string, unknown>) };
-  for (const key of CHART_SECRETS) {
-    if (out[key] !== undefined && typeof out[key] !== "string") {
+  const { repositoryUsername, repositoryPassword, ...rest } = chart as Record<string, unknown>;
+  for (const [key, value] of Object.entries({ repositoryUsername, repositoryPassword })) {
+    if (value !== undefined && typeof value !== "string") {
       throw new MultusError(`chart.${key}`, "(secret)", "expected a string", "has the wrong type");
     }
-    delete out[key];
   }
-  return out;
+  return rest;
 }
 
 /** Runs `fn`, turning a {@link MultusError} into a `pulumi.ResourceError` on `resource`. */
