@@ -25,12 +25,18 @@ export function describe(input: unknown): string {
   if (input === undefined) return "(missing)";
   if (typeof input === "string")
     return input.length > 120 ? `${JSON.stringify(input.slice(0, 120))}…` : JSON.stringify(input);
+  let text: string;
   try {
-    const text = JSON.stringify(input);
-    return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+    text = JSON.stringify(input) ?? String(input);
   } catch {
-    return String(input);
+    // BigInt, cycles, or an object without a usable toString (null prototype): never throw here.
+    try {
+      text = String(input);
+    } catch {
+      text = Object.prototype.toString.call(input);
+    }
   }
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }
 
 /**

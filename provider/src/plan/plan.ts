@@ -10,15 +10,7 @@ import {
   planCharts,
 } from "./chart";
 import { CniLayout, LayoutOverrides } from "./layout";
-import {
-  parseBoolean,
-  parseInteger,
-  parseList,
-  parseNamespace,
-  parseOneOf,
-  parseRecord,
-  refuseUnknownKeys,
-} from "./names";
+import { parseBoolean, parseInteger, parseList, parseNamespace, parseOneOf, parseRecord } from "./names";
 import {
   NETWORKS_ANNOTATION,
   NetworkSpec,
@@ -73,11 +65,25 @@ export interface PlanArgs {
 
 const CHART_KEYS = ["version", "repository", "namespace", "releaseName", "values", "timeout", "skipAwait"];
 const REPOSITORY = /^(https?|oci):\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/;
+/** Shown instead of a refused value that may hold credentials. */
+const HIDDEN = "(hidden: may hold credentials)";
 const RELEASE = /^[a-z0-9]([-a-z0-9]{0,44}[a-z0-9])?$/;
 
 function parseChart(value: unknown): ChartSettings {
+  // A list given by mistake may hold the repository credentials: do not echo it.
+  if (Array.isArray(value)) throw new MultusError("chart", HIDDEN, "expected an object");
   const c = value === undefined ? {} : parseRecord("chart", value);
-  refuseUnknownKeys("chart", c, CHART_KEYS);
+  // Never echo the value of an unknown chart key: it may be a misspelt repositoryPassword.
+  for (const key of Object.keys(c)) {
+    if (!CHART_KEYS.includes(key) && c[key] !== undefined) {
+      throw new MultusError(
+        `chart.${key}`,
+        HIDDEN,
+        `expected only the keys ${CHART_KEYS.join(", ")} (and the repository credentials, which are kept apart)`,
+        "is not a known option",
+      );
+    }
+  }
   const version = parseChartVersion(c.version ?? DEFAULT_CHART_VERSION);
   const repository = c.repository ?? DEFAULT_CHART_REPOSITORY;
   if (typeof repository !== "string" || !REPOSITORY.test(repository)) {
@@ -113,7 +119,12 @@ function parseIpamList(value: unknown, networks: readonly NetworkSpec[]): IpamPl
 }
 
 /** Checks every input that does not need the cluster. Throws {@link MultusError} naming the field. */
-export function validateInputs(args: PlanArgs): ValidatedInputs {
+export function validateInputs(input: PlanArgs): ValidatedInputs {
+  // Typed callers always pass an object; a file read by the CLI or a plain-JS caller may not. The
+  // value is not echoed: a list given by mistake may hold nodes with credentials.
+  if (typeof input !== "object" || input === null || Array.isArray(input))
+    throw new MultusError("inputs", HIDDEN, "expected an object of Multus inputs");
+  const args: PlanArgs = input;
   const nodes = parseNodes(args.nodes);
   const k3sVersion = args.k3sVersion === undefined ? undefined : parseK3sVersion(args.k3sVersion as string);
   const k3sDataDir = args.k3sDataDir === undefined ? undefined : parseSafePath("k3sDataDir", args.k3sDataDir);
