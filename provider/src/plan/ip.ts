@@ -15,7 +15,9 @@ export interface IpBlock {
 }
 
 function parseAddress(text: string): Address4 | Address6 | undefined {
-  if (/^[0-9.]+(\/\d{1,2})?$/.test(text) && Address4.isValid(text)) return new Address4(text);
+  // No leading zeros in an octet: Go's net.ParseIP (whereabouts, host-local) refuses them since Go 1.17.
+  if (/^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}(\/\d{1,2})?$/.test(text) && Address4.isValid(text))
+    return new Address4(text);
   if (/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(text) && text.includes(":") && Address6.isValid(text))
     return new Address6(text);
   return undefined;
