@@ -85,11 +85,20 @@ function parseRangeFields(field: string, a: Partial<IpamArgs>, type: "whereabout
   const end = a.rangeEnd === undefined ? undefined : inside(`${field}.rangeEnd`, net, a.rangeEnd);
   if (start && start.address > first) first = start.address;
   if (end && end.address < last) last = end.address;
-  if (start && end && start.address > end.address) {
+  // An empty span (rangeStart after rangeEnd, or after the end of a `first-last/prefix` range, or
+  // rangeEnd before its start) would leave the network without a single address to hand out.
+  if (first > last) {
+    if (end) {
+      throw new MultusError(
+        `${field}.rangeEnd`,
+        a.rangeEnd,
+        `expected an address not before ${start ? `rangeStart ${start.text}` : `the start of range ${a.range}`}`,
+      );
+    }
     throw new MultusError(
-      `${field}.rangeEnd`,
-      a.rangeEnd,
-      `expected an address not before rangeStart ${start.text}`,
+      `${field}.rangeStart`,
+      a.rangeStart,
+      `expected an address not after the end of range ${a.range}`,
     );
   }
   const gateway = a.gateway === undefined ? undefined : inside(`${field}.gateway`, net, a.gateway);
