@@ -137,6 +137,26 @@ function rawConfig(
   return { config: obj, raw: n.config };
 }
 
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The `ipam` objects of a raw config: its own, or those of a conflist's `plugins`. */
+function rawIpams(config: Record<string, unknown>): Record<string, unknown>[] {
+  const plugins = Array.isArray(config.plugins) ? config.plugins : [];
+  return [config, ...plugins]
+    .map((p) => asRecord(asRecord(p)?.ipam))
+    .filter((i): i is Record<string, unknown> => i !== undefined);
+}
+
+/** A whereabouts `ipam` object without `configuration_path`, which whereabouts needs on K3s. */
+function needsConfigurationPath(ipam: unknown): boolean {
+  const i = asRecord(ipam);
+  return i?.type === "whereabouts" && i.configuration_path === undefined;
+}
+
 /** Validates one network spec (without cluster facts). */
 export function parseNetwork(field: string, value: unknown, flannel = true): NetworkSpec {
   const n = parseRecord(field, value);
@@ -153,15 +173,10 @@ export function parseNetwork(field: string, value: unknown, flannel = true): Net
     if (n.type !== undefined)
       throw new MultusError(`${field}.type`, n.type, "expected it unset when `config` is given");
     const { config, raw } = rawConfig(field, n);
-    const ipam = config.ipam as Record<string, unknown> | undefined;
-    return {
-      name,
-      namespace,
-      interface: iface,
-      config,
-      raw,
-      ipamType: typeof ipam?.type === "string" ? ipam.type : undefined,
-    };
+    const ipamType = rawIpams(config)
+      .map((ipam) => ipam.type)
+      .find((t): t is string => typeof t === "string");
+    return { name, namespace, interface: iface, config, raw, ipamType };
   }
   const type = parseOneOf(`${field}.type`, n.type, NETWORK_TYPES);
   const config = typedConfig(field, n, type, flannel);
@@ -245,12 +260,17 @@ function checkOverlaps(specs: readonly NetworkSpec[]): void {
 export function renderNetwork(spec: NetworkSpec, layout: CniLayout): PlannedNetwork {
   const annotation = `${spec.namespace}/${spec.name}${spec.interface ? `@${spec.interface}` : ""}`;
   if (spec.raw !== undefined) {
-    const ipam = spec.config.ipam as Record<string, unknown> | undefined;
-    const needsPath = ipam?.type === "whereabouts" && ipam.configuration_path === undefined;
-    const config = needsPath
-      ? stableJson({ ...spec.config, ipam: { ...ipam, configuration_path: layout.whereaboutsConfig } })
-      : spec.raw;
-    return { name: spec.name, namespace: spec.namespace, config, annotation };
+    if (!rawIpams(spec.config).some(needsConfigurationPath)) {
+      return { name: spec.name, namespace: spec.namespace, config: spec.raw, annotation };
+    }
+    const withPath = (plugin: unknown): unknown => {
+      const p = asRecord(plugin);
+      if (!p || !needsConfigurationPath(p.ipam)) return plugin;
+      return { ...p, ipam: { ...asRecord(p.ipam), configuration_path: layout.whereaboutsConfig } };
+    };
+    const config = { ...(withPath(spec.config) as Record<string, unknown>) }; // never mutate the spec
+    if (Array.isArray(config.plugins)) config.plugins = config.plugins.map(withPath);
+    return { name: spec.name, namespace: spec.namespace, config: stableJson(config), annotation };
   }
   const config: Record<string, unknown> = { ...spec.config };
   if (spec.ipam) {
