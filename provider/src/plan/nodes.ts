@@ -128,7 +128,7 @@ export function parseNode(field: string, value: unknown): NodeTarget {
   for (const key of SECRET_NODE_FIELDS) parseSecret(`${field}.${key}`, n[key]);
   if (n.proxy !== undefined) {
     if (typeof n.proxy !== "object" || n.proxy === null || Array.isArray(n.proxy))
-      throw new MultusError(`${field}.proxy`, shown(n.proxy), "expected an object");
+      throw new MultusError(`${field}.proxy`, "(hidden: may hold credentials)", "expected an object");
     const proxy = n.proxy as Record<string, unknown>;
     refuseUnknownNodeKeys(`${field}.proxy`, proxy, PROXY_KEYS);
     parseHost(`${field}.proxy.host`, proxy.host);
