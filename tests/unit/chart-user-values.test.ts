@@ -1,0 +1,217 @@
+import { expect } from "chai";
+import { DEFAULT_CHART_VERSION, parseChartVersion, planCharts } from "../../provider/src/plan/chart";
+import { CniLayout, nodeLayout } from "../../provider/src/plan/layout";
+import { parseK3sVersion } from "../../provider/src/plan/version";
+import { expectMultusError } from "../helpers/errors";
+
+type Ipam = "host-local" | "whereabouts" | "dhcp";
+
+function k3sLayout(tag: string, flannel = true): CniLayout {
+  return nodeLayout({ host: "n1", version: parseK3sVersion(tag), dataDir: "/var/lib/rancher/k3s", flannel });
+}
+const OLD = k3sLayout("v1.30.5+k3s1");
+const NEW = k3sLayout("v1.30.6+k3s1");
+const NO_FLANNEL = k3sLayout("v1.30.6+k3s1", false);
+
+describe("chart: user values", () => {
+  const version = parseChartVersion(DEFAULT_CHART_VERSION);
+  const plan = (userValues: Record<string, unknown>, ipam: Ipam[] = ["whereabouts"]) =>
+    planCharts({ version, layout: NEW, ipam, releaseName: "multus", userValues });
+
+  it("are deep-merged last: new keys join, scalars win, computed siblings stay", () => {
+    const values = plan({
+      config: { cni_conf: { namespaceIsolation: true, kubeconfig: "/etc/other.kubeconfig" } },
+      global: { systemDefaultRegistry: "registry.lan:5000" },
+      "rke2-whereabouts": { fullnameOverride: "wb" },
+    }).values;
+    expect(values).to.deep.equal({
+      config: {
+        cni_conf: {
+          confDir: NEW.confDir,
+          binDir: NEW.binDir,
+          kubeconfig: "/etc/other.kubeconfig",
+          multusAutoconfigDir: NEW.confDir,
+          namespaceIsolation: true,
+        },
+      },
+      global: { systemDefaultRegistry: "registry.lan:5000" },
+      "rke2-whereabouts": {
+        fullnameOverride: "wb",
+        enabled: true,
+        cniConf: { confDir: NEW.confDir, binDir: NEW.binDir },
+      },
+    });
+  });
+
+  it("arrays replace rather than merge", () => {
+    const tolerations = [{ operator: "Exists", effect: "NoSchedule" }];
+    const first = plan({ tolerations, imagePullSecrets: [{ name: "a" }] }).values;
+    expect(first.tolerations).to.deep.equal(tolerations);
+    const merged = planCharts({
+      version,
+      layout: NEW,
+      ipam: [],
+      releaseName: "multus",
+      userValues: { ...first, tolerations: [{ operator: "Exists" }], imagePullSecrets: [] },
+    }).values;
+    expect(merged.tolerations).to.deep.equal([{ operator: "Exists" }]);
+    expect(merged.imagePullSecrets).to.deep.equal([]);
+  });
+
+  it("do not change the caller's object", () => {
+    const user = { config: { cni_conf: { namespaceIsolation: true } } };
+    const before = JSON.stringify(user);
+    plan(user);
+    expect(JSON.stringify(user)).to.equal(before);
+  });
+
+  it("may move confDir when multusAutoconfigDir moves with it", () => {
+    const values = plan(
+      { config: { cni_conf: { confDir: "/etc/x", multusAutoconfigDir: "/etc/x" } } },
+      [],
+    ).values;
+    expect(values).to.deep.equal({
+      config: {
+        cni_conf: {
+          confDir: "/etc/x",
+          binDir: NEW.binDir,
+          kubeconfig: NEW.multusKubeconfig,
+          multusAutoconfigDir: "/etc/x",
+        },
+      },
+    });
+  });
+
+  const allowed: [string, string, CniLayout, Record<string, unknown>][] = [
+    ["thickPlugin.enabled false", DEFAULT_CHART_VERSION, NEW, { thickPlugin: { enabled: false } }],
+    ["pod.resources.enabled false", DEFAULT_CHART_VERSION, NEW, { pod: { resources: { enabled: false } } }],
+    [
+      "any multusAutoconfigDir before v4.2.202",
+      "v4.2.201",
+      NEW,
+      { config: { cni_conf: { multusAutoconfigDir: "/host/etc" } } },
+    ],
+    ["v4.2.107 with the default confDir (flannel off)", "v4.2.107", NO_FLANNEL, {}],
+    ["v4.2.106 with K3s' confDir", "v4.2.106", NEW, {}],
+    ["v4.2.201 with K3s' confDir", "v4.2.201", NEW, {}],
+  ];
+  for (const [name, chart, l, userValues] of allowed) {
+    it(`allow ${name}`, () => {
+      expect(() =>
+        planCharts({
+          version: parseChartVersion(chart),
+          layout: l,
+          ipam: [],
+          releaseName: "multus",
+          userValues,
+        }),
+      ).not.to.throw();
+    });
+  }
+
+  const refused: {
+    name: string;
+    chart?: string;
+    layout?: CniLayout;
+    user: Record<string, unknown>;
+    field: string;
+    input: unknown;
+    allowed: string;
+  }[] = [
+    {
+      name: "the thick plugin",
+      user: { thickPlugin: { enabled: true } },
+      field: "chart.values.thickPlugin.enabled",
+      input: true,
+      allowed: "hard-codes /etc/cni/net.d",
+    },
+    {
+      name: "multusAutoconfigDir unlike confDir",
+      user: { config: { cni_conf: { multusAutoconfigDir: "/etc/cni/net.d" } } },
+      field: "chart.values.config.cni_conf.multusAutoconfigDir",
+      input: "/etc/cni/net.d",
+      allowed: JSON.stringify(NEW.confDir),
+    },
+    {
+      name: "confDir moved without multusAutoconfigDir",
+      user: { config: { cni_conf: { confDir: "/etc/x" } } },
+      field: "chart.values.config.cni_conf.multusAutoconfigDir",
+      input: NEW.confDir,
+      allowed: "v4.2.202",
+    },
+    {
+      name: "chart v4.2.107 with K3s' confDir",
+      chart: "v4.2.107",
+      user: {},
+      field: "chart.version",
+      input: "v4.2.107",
+      allowed: "k3s-io/docs #450",
+    },
+    {
+      name: "chart v4.2.200 with K3s' confDir",
+      chart: "v4.2.200",
+      user: {},
+      field: "chart.version",
+      input: "v4.2.200",
+      allowed: "k3s-io/docs #450",
+    },
+    {
+      name: "chart v4.2.107 on the old layout",
+      chart: "v4.2.107",
+      layout: OLD,
+      user: {},
+      field: "chart.version",
+      input: "v4.2.107",
+      allowed: "non-default confDir",
+    },
+    {
+      name: "pod.resources.enabled",
+      user: { pod: { resources: { enabled: true } } },
+      field: "chart.values.pod.resources.enabled",
+      input: true,
+      allowed: "resources: null",
+    },
+    {
+      name: "logToStderr",
+      user: { config: { cni_conf: { logToStderr: true } } },
+      field: "chart.values.config.cni_conf.logToStderr",
+      input: true,
+      allowed: "one-dash flag",
+    },
+    {
+      name: "cniVersion",
+      user: { config: { cni_conf: { cniVersion: "0.3.1" } } },
+      field: "chart.values.config.cni_conf.cniVersion",
+      input: "0.3.1",
+      allowed: "master config",
+    },
+    {
+      name: "cniVersion even when it matches",
+      user: { config: { cni_conf: { cniVersion: "1.0.0" } } },
+      field: "chart.values.config.cni_conf.cniVersion",
+      input: "1.0.0",
+      allowed: "unset",
+    },
+    {
+      name: "binDir removed",
+      chart: "v4.1.404",
+      user: { config: { cni_conf: { binDir: null } } },
+      field: "chart.values.config.cni_conf",
+      input: { confDir: NEW.confDir, binDir: null, kubeconfig: NEW.multusKubeconfig },
+      allowed: "stay paths",
+    },
+  ];
+  for (const row of refused) {
+    it(`refuse ${row.name}, naming ${row.field}`, () => {
+      const run = () =>
+        planCharts({
+          version: parseChartVersion(row.chart ?? DEFAULT_CHART_VERSION),
+          layout: row.layout ?? NEW,
+          ipam: ["whereabouts"],
+          releaseName: "multus",
+          userValues: row.user,
+        });
+      expectMultusError(run, { field: row.field, input: row.input, allowed: row.allowed });
+    });
+  }
+});

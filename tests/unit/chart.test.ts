@@ -1,0 +1,178 @@
+import { expect } from "chai";
+import {
+  computeValues,
+  DEFAULT_CHART_VERSION,
+  parseChartVersion,
+  planCharts,
+} from "../../provider/src/plan/chart";
+import { CniLayout, nodeLayout } from "../../provider/src/plan/layout";
+import { parseK3sVersion } from "../../provider/src/plan/version";
+import { expectMultusError } from "../helpers/errors";
+
+type Ipam = "host-local" | "whereabouts" | "dhcp";
+
+function k3sLayout(tag: string, flannel = true): CniLayout {
+  return nodeLayout({ host: "n1", version: parseK3sVersion(tag), dataDir: "/var/lib/rancher/k3s", flannel });
+}
+const OLD = k3sLayout("v1.30.5+k3s1");
+const NEW = k3sLayout("v1.30.6+k3s1");
+const NO_FLANNEL = k3sLayout("v1.30.6+k3s1", false);
+
+/** The values the K3s docs describe, plus `multusAutoconfigDir` from chart v4.2.202. */
+function expectedValues(
+  l: CniLayout,
+  ipam: readonly Ipam[],
+  autoconfigDir: boolean,
+): Record<string, unknown> {
+  const cniConf: Record<string, unknown> = {
+    confDir: l.confDir,
+    binDir: l.binDir,
+    kubeconfig: l.multusKubeconfig,
+  };
+  if (autoconfigDir) cniConf.multusAutoconfigDir = l.confDir;
+  const values: Record<string, unknown> = { config: { cni_conf: cniConf } };
+  if (ipam.includes("whereabouts")) {
+    values["rke2-whereabouts"] = {
+      fullnameOverride: "whereabouts",
+      enabled: true,
+      cniConf: { confDir: l.confDir, binDir: l.binDir },
+    };
+  }
+  if (ipam.includes("dhcp")) values.manifests = { dhcpDaemonSet: true };
+  return values;
+}
+
+const IPAM_SETS: Ipam[][] = [
+  [],
+  ["host-local"],
+  ["whereabouts"],
+  ["dhcp"],
+  ["host-local", "whereabouts"],
+  ["host-local", "dhcp"],
+  ["whereabouts", "dhcp"],
+  ["host-local", "whereabouts", "dhcp"],
+];
+
+describe("chart", () => {
+  describe("parseChartVersion", () => {
+    const valid: [string, string][] = [
+      ["v4.3.017", "4.3.17"],
+      ["v4.3.009", "4.3.9"],
+      ["v4.2.202", "4.2.202"],
+      ["4.1.000", "4.1.0"],
+      ["v4.0.0", "4.0.0"],
+      ["v4.0.2-build2024020802", "4.0.2-build2024020802"],
+    ];
+    for (const [text, sv] of valid) {
+      it(`accepts ${text} (${sv})`, () =>
+        expect(parseChartVersion(text)).to.deep.equal({ text, semver: sv }));
+    }
+    const invalid: unknown[] = [
+      "v3.9.3-build2023010903",
+      "v3.8-build2021110403",
+      "v3.99.999",
+      "latest",
+      "",
+      "v4.3",
+      "v4.3.017; rm -rf /",
+      "v4.3.017\n",
+      " v4.3.017",
+      "$(id)",
+      4.3,
+      undefined,
+    ];
+    for (const input of invalid) {
+      it(`refuses ${JSON.stringify(input) ?? "undefined"}`, () => {
+        expectMultusError(() => parseChartVersion(input), {
+          field: "chart.version",
+          input,
+          allowed: `from v4.0.0 on, such as ${DEFAULT_CHART_VERSION}`,
+        });
+      });
+    }
+  });
+
+  describe("computeValues for each IPAM on both sides of the K3s gate", () => {
+    for (const [side, l] of [
+      ["old K3s (data/current/bin)", OLD],
+      ["new K3s (data/cni)", NEW],
+      ["K3s without flannel", NO_FLANNEL],
+    ] as const) {
+      for (const [chart, autoconfigDir] of [
+        ["v4.1.404", false],
+        ["v4.2.201", false],
+        ["v4.2.202", true],
+        [DEFAULT_CHART_VERSION, true],
+      ] as const) {
+        for (const ipam of IPAM_SETS) {
+          it(`${side}, chart ${chart}, ipam [${ipam.join(", ")}]`, () => {
+            const want = expectedValues(l, ipam, autoconfigDir);
+            expect(computeValues(parseChartVersion(chart), l, ipam)).to.deep.equal(want);
+            const plan = planCharts({
+              version: parseChartVersion(chart),
+              layout: l,
+              ipam,
+              releaseName: "multus",
+            });
+            expect(plan.values).to.deep.equal(want);
+          });
+        }
+      }
+    }
+  });
+
+  describe("planCharts: which charts, in which order", () => {
+    const rows: { chart: string; ipam: Ipam[]; release?: string; crd?: string; crdValues?: object }[] = [
+      { chart: "v4.0.2-build2024020802", ipam: ["whereabouts"] },
+      { chart: "4.1.000", ipam: [] },
+      { chart: "v4.2.418", ipam: ["whereabouts", "dhcp"] },
+      { chart: "v4.3.008", ipam: ["whereabouts"] },
+      { chart: "v4.3.009", ipam: [], crd: "4.3.009", crdValues: {} },
+      {
+        chart: "v4.3.009",
+        ipam: ["whereabouts"],
+        crd: "4.3.009",
+        crdValues: { "rke2-whereabouts": { enabled: true } },
+      },
+      { chart: "v4.3.017", ipam: ["dhcp"], crd: "4.3.017", crdValues: {} },
+      {
+        chart: "v4.3.017",
+        ipam: ["host-local", "whereabouts", "dhcp"],
+        release: "net",
+        crd: "4.3.017",
+        crdValues: { "rke2-whereabouts": { enabled: true } },
+      },
+    ];
+    for (const row of rows) {
+      const release = row.release ?? "multus";
+      const label = row.crd ? `rke2-multus-crd ${row.crd}, then rke2-multus` : "rke2-multus only";
+      it(`${row.chart}, ipam [${row.ipam.join(", ")}], release ${release}: ${label}`, () => {
+        const plan = planCharts({
+          version: parseChartVersion(row.chart),
+          layout: NEW,
+          ipam: row.ipam,
+          releaseName: release,
+        });
+        const multus = {
+          chart: "rke2-multus",
+          version: row.chart,
+          releaseName: release,
+          values: plan.values,
+        };
+        const want = row.crd
+          ? [
+              {
+                chart: "rke2-multus-crd",
+                version: row.crd,
+                releaseName: `${release}-crd`,
+                values: row.crdValues,
+              },
+              multus,
+            ]
+          : [multus];
+        expect(plan.charts).to.deep.equal(want);
+        expect(plan.separateCrdChart).to.equal(row.crd !== undefined);
+      });
+    }
+  });
+});
