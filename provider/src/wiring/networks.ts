@@ -3,7 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { NetworkSpec } from "../plan/networks";
 import { MultusPlan } from "../plan/plan";
 
-/** Creates one NetworkAttachmentDefinition per network, after the releases (so after their CRD). */
+/**
+ * Creates one NetworkAttachmentDefinition per network, after the releases (so after their CRD).
+ * The child is named after the network alone: names are unique within one component, while
+ * `<namespace>-<name>` is not (`a`/`b-c` and `a-b`/`c` would both give `a-b-c`).
+ */
 export function createNetworks(
   prefix: string,
   specs: readonly NetworkSpec[],
@@ -13,7 +17,7 @@ export function createNetworks(
   return specs.map(
     (spec, i) =>
       new k8s.apiextensions.CustomResource(
-        `${prefix}-nad-${spec.namespace}-${spec.name}`,
+        `${prefix}-nad-${spec.name}`,
         {
           apiVersion: "k8s.cni.cncf.io/v1",
           kind: "NetworkAttachmentDefinition",
