@@ -18,6 +18,19 @@ interface Wired {
   readonly layout: pulumi.Output<CniLayout>;
   readonly plan: pulumi.Output<MultusPlan>;
   readonly releaseStatus: pulumi.Output<string>;
+  /** The releases and NADs: what a pod attaching the networks needs to exist first. */
+  readonly installed: readonly pulumi.CustomResource[];
+}
+
+/**
+ * `value`, carrying a dependency on `resources`: a resource that takes it as an input (a
+ * Deployment taking `podAnnotations`) is created after them. Without that, a pod could start
+ * before Multus is the node's CNI and would silently come up without its secondary networks.
+ * The URNs are known in a preview, so this does not make a known value unknown.
+ */
+function after<T>(value: pulumi.Output<T>, resources: readonly pulumi.Resource[]): pulumi.Output<T> {
+  const urns = pulumi.all(resources.map((r) => r.urn));
+  return pulumi.all([value, urns]).apply(([v]) => v) as pulumi.Output<T>;
 }
 
 /**
@@ -58,9 +71,14 @@ export class Multus extends pulumi.ComponentResource {
     this.chartVersion = inputs.chart.version.text;
     this.chartValues = plan.values;
     this.releaseStatus = wired.apply((w) => w.releaseStatus);
-    this.networkNames = plan.apply((p) => p.networks.map((n) => n.name));
-    this.networkAnnotations = plan.networkAnnotations;
-    this.podAnnotations = plan.podAnnotations;
+    this.networkNames = wired.apply((w) =>
+      after(
+        w.plan.apply((p) => p.networks.map((n) => n.name)),
+        w.installed,
+      ),
+    );
+    this.networkAnnotations = wired.apply((w) => after(w.plan.networkAnnotations, w.installed));
+    this.podAnnotations = wired.apply((w) => after(w.plan.podAnnotations, w.installed));
     this.registerOutputs(multusOutputs(this));
   }
 }
@@ -126,5 +144,11 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
       cleanupNode(name, node, i, args.nodes, layout, whereabouts, [...releaseList, ...nads], component),
     );
   }
-  return { k3sVersions, layout, plan, releaseStatus: releases.multus.status.status };
+  return {
+    k3sVersions,
+    layout,
+    plan,
+    releaseStatus: releases.multus.status.status,
+    installed: [...releaseList, ...nads],
+  };
 }
