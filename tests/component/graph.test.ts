@@ -1,0 +1,216 @@
+/**
+ * The Multus component's resource graph under mocks: which children it registers, their names,
+ * types and parents, and the order Pulumi must create and delete them in (dependsOn).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import {
+  COMMAND_TYPE,
+  CONF_DIR,
+  K8S_PROVIDER_TYPE,
+  MACVLAN_HOST_LOCAL,
+  MACVLAN_WHEREABOUTS,
+  MULTUS_TYPE,
+  NAD_TYPE,
+  NEW_BIN,
+  NEW_K3S,
+  RELEASE_TYPE,
+} from "./fixtures";
+import { deploy, Registration, stopMocks, unwrapSecret } from "./harness";
+
+const DETECT = { "10.0.0.11": NEW_K3S, "k3s-2.lan": NEW_K3S };
+const NODES = [{ host: "10.0.0.11", name: "k3s-1" }, { host: "k3s-2.lan" }];
+
+/** The dependencies that come from `dependsOn`, not from Output inputs. */
+function explicitDeps(r: Registration): string[] {
+  const fromInputs = new Set(Object.values(r.propertyDependencies).flat());
+  return r.dependencies.filter((d) => !fromInputs.has(d)).sort();
+}
+
+describe("Multus component: resource graph", () => {
+  afterEach(stopMocks);
+
+  it("registers the component, detect and clean-up Commands per node, the releases and the NADs", async () => {
+    const { h } = await deploy(
+      { nodes: NODES, networks: [MACVLAN_WHEREABOUTS, MACVLAN_HOST_LOCAL] },
+      { detect: DETECT },
+    );
+    expect(h.registrations.map((r) => `${r.type} ${r.name}`).sort()).to.deep.equal(
+      [
+        `${MULTUS_TYPE} multus`,
+        `${COMMAND_TYPE} multus-detect-k3s-1`,
+        `${COMMAND_TYPE} multus-detect-k3s-2-lan`,
+        `${RELEASE_TYPE} multus-crd`,
+        `${RELEASE_TYPE} multus-release`,
+        `${NAD_TYPE} multus-nad-macvlan-whereabouts`,
+        `${NAD_TYPE} multus-nad-macvlan-host-local`,
+        `${COMMAND_TYPE} multus-cleanup-k3s-1`,
+        `${COMMAND_TYPE} multus-cleanup-k3s-2-lan`,
+      ].sort(),
+    );
+    const component = h.named("multus");
+    expect(component.custom).to.equal(false);
+    expect(component.parent).to.equal("");
+    expect(component.urn).to.equal("urn:pulumi:stack::project::k3s-multus:index:Multus::multus");
+    for (const r of h.registrations.filter((x) => x !== component)) {
+      expect(r.parent, r.name).to.equal(component.urn);
+      expect(r.custom, r.name).to.equal(true);
+      expect(r.provider, `${r.name} uses the default provider`).to.equal("");
+    }
+  });
+
+  it("detects each node with a create-only Command whose trigger is redetect", async () => {
+    const { h } = await deploy(
+      {
+        nodes: [...NODES.slice(0, 1), { host: "k3s-2.lan", user: "ops", sudo: true }],
+        redetect: "after-upgrade",
+      },
+      { detect: DETECT },
+    );
+    const [first, second] = [h.named("multus-detect-k3s-1"), h.named("multus-detect-k3s-2-lan")];
+    for (const r of [first, second]) {
+      expect(Object.keys(r.inputs).sort(), r.name).to.deep.equal(["connection", "create", "triggers"]);
+      expect(r.inputs.triggers).to.deep.equal(["after-upgrade"]);
+      expect(r.inputs.create)
+        .to.match(/^sh -c '/)
+        .and.include("k3s-multus-detect");
+      expect(explicitDeps(r), r.name).to.deep.equal([]);
+    }
+    expect(unwrapSecret(first.inputs.connection)).to.deep.include({ host: "10.0.0.11", user: "root" });
+    expect(unwrapSecret(second.inputs.connection)).to.deep.include({ host: "k3s-2.lan", user: "ops" });
+    expect(first.inputs.create).not.to.include("sudo -n");
+    expect(second.inputs.create).to.include("sudo -n");
+  });
+
+  it("passes a pinned k3sDataDir to the detect script as its argument", async () => {
+    const { h } = await deploy(
+      { nodes: NODES.slice(0, 1), k3sDataDir: "/data/k3s" },
+      { detect: { "10.0.0.11": NEW_K3S.replace(/\/var\/lib\/rancher\/k3s/g, "/data/k3s") } },
+    );
+    expect(h.named("multus-detect-k3s-1").inputs.create).to.match(/ k3s-multus-detect '\/data\/k3s'$/);
+    expect(h.named("multus-release").inputs.values.config.cni_conf.binDir).to.equal("/data/k3s/data/cni");
+  });
+
+  it("installs rke2-multus-crd, then rke2-multus, for the default chart v4.3.017", async () => {
+    const { h } = await deploy({ nodes: NODES, networks: [MACVLAN_WHEREABOUTS] }, { detect: DETECT });
+    const [crd, main] = h.ofType(RELEASE_TYPE);
+    expect(crd.name).to.equal("multus-crd");
+    expect(crd.inputs).to.deep.include({ chart: "rke2-multus-crd", version: "4.3.017", name: "multus-crd" });
+    expect(crd.inputs.values).to.deep.equal({ "rke2-whereabouts": { enabled: true } });
+    expect(main.name).to.equal("multus-release");
+    expect(main.inputs).to.deep.include({ chart: "rke2-multus", version: "v4.3.017", name: "multus" });
+    expect(explicitDeps(crd)).to.deep.equal([]);
+    expect(explicitDeps(main)).to.deep.equal([crd.urn]);
+    expect(crd.doneAt, "the CRD release is registered before rke2-multus is sent").to.be.below(main.sentAt);
+    const detects = h.ofType(COMMAND_TYPE).filter((c) => c.inputs.create !== undefined);
+    expect(main.propertyDependencies.values.slice().sort()).to.deep.equal(detects.map((d) => d.urn).sort());
+  });
+
+  it("installs only rke2-multus for chart v4.2.418 (the CRD is still inside it)", async () => {
+    const { h } = await deploy(
+      { nodes: NODES, networks: [MACVLAN_WHEREABOUTS], chart: { version: "v4.2.418" } },
+      { detect: DETECT },
+    );
+    const releases = h.ofType(RELEASE_TYPE);
+    expect(releases.map((r) => r.name)).to.deep.equal(["multus-release"]);
+    expect(releases[0].inputs).to.deep.include({ chart: "rke2-multus", version: "v4.2.418", name: "multus" });
+    expect(explicitDeps(releases[0])).to.deep.equal([]);
+    const nad = h.named("multus-nad-macvlan-whereabouts");
+    expect(explicitDeps(nad)).to.deep.equal([releases[0].urn]);
+  });
+
+  it("creates the NADs after both releases", async () => {
+    const { h } = await deploy(
+      { nodes: NODES, networks: [MACVLAN_WHEREABOUTS, MACVLAN_HOST_LOCAL] },
+      { detect: DETECT },
+    );
+    const releases = h.ofType(RELEASE_TYPE);
+    const nads = h.ofType(NAD_TYPE);
+    expect(nads).to.have.lengthOf(2);
+    for (const nad of nads) {
+      expect(explicitDeps(nad), nad.name).to.deep.equal(releases.map((r) => r.urn).sort());
+      for (const r of releases) expect(r.doneAt, `${r.name} before ${nad.name}`).to.be.below(nad.sentAt);
+    }
+    expect(h.named("multus-nad-macvlan-host-local").inputs).to.deep.include({
+      apiVersion: "k8s.cni.cncf.io/v1",
+      kind: "NetworkAttachmentDefinition",
+      metadata: { name: "macvlan-host-local", namespace: "apps" },
+    });
+    expect(h.named("multus-nad-macvlan-whereabouts").inputs.metadata).to.deep.equal({
+      name: "macvlan-whereabouts",
+      namespace: "default",
+    });
+  });
+
+  it("registers clean-up Commands with only a delete, after the releases and NADs", async () => {
+    const { h } = await deploy({ nodes: NODES, networks: [MACVLAN_WHEREABOUTS] }, { detect: DETECT });
+    const upstream = [...h.ofType(RELEASE_TYPE), ...h.ofType(NAD_TYPE)].map((r) => r.urn).sort();
+    expect(upstream).to.have.lengthOf(3);
+    for (const name of ["multus-cleanup-k3s-1", "multus-cleanup-k3s-2-lan"]) {
+      const c = h.named(name);
+      expect(Object.keys(c.inputs).sort(), name).to.deep.equal(["connection", "delete"]);
+      expect(explicitDeps(c), name).to.deep.equal(upstream);
+      expect(c.inputs.delete)
+        .to.include("k3s-multus-cleanup")
+        .and.match(new RegExp(` '${CONF_DIR}' '${NEW_BIN}' 'yes'$`));
+      expect(unwrapSecret(c.inputs.connection)).to.deep.include({ dialErrorLimit: 3 });
+    }
+  });
+
+  it("marks whereabouts off in the clean-up when no network uses it", async () => {
+    const { h } = await deploy({ nodes: NODES, networks: [MACVLAN_HOST_LOCAL] }, { detect: DETECT });
+    expect(h.named("multus-cleanup-k3s-1").inputs.delete).to.match(/ 'no'$/);
+  });
+
+  it("registers no clean-up Commands with cleanupOnDestroy: false", async () => {
+    const { h } = await deploy({ nodes: NODES, cleanupOnDestroy: false }, { detect: DETECT });
+    expect(
+      h
+        .ofType(COMMAND_TYPE)
+        .map((c) => c.name)
+        .sort(),
+    ).to.deep.equal(["multus-detect-k3s-1", "multus-detect-k3s-2-lan"]);
+  });
+
+  it("creates a kubernetes Provider from kubeconfig and uses it for every Kubernetes child only", async () => {
+    const { h } = await deploy(
+      { nodes: NODES, networks: [MACVLAN_WHEREABOUTS], kubeconfig: "apiVersion: v1\nkind: Config\n" },
+      { detect: DETECT },
+    );
+    const [provider] = h.ofType(K8S_PROVIDER_TYPE);
+    expect(provider.name).to.equal("multus-k8s");
+    expect(provider.parent).to.equal(h.named("multus").urn);
+    const ref = `${provider.urn}::multus-k8s-id`;
+    for (const r of [...h.ofType(RELEASE_TYPE), ...h.ofType(NAD_TYPE)])
+      expect(r.provider, r.name).to.equal(ref);
+    for (const r of h.ofType(COMMAND_TYPE)) expect(r.provider, r.name).to.equal("");
+  });
+
+  it("registers no kubernetes Provider without kubeconfig", async () => {
+    const { h } = await deploy({ nodes: NODES }, { detect: DETECT });
+    expect(h.ofType(K8S_PROVIDER_TYPE)).to.deep.equal([]);
+  });
+
+  it("orders a consumer of podAnnotations after the NADs and releases", async () => {
+    const { h, m } = await deploy({ nodes: NODES, networks: [MACVLAN_WHEREABOUTS] }, { detect: DETECT });
+    class Consumer extends pulumi.CustomResource {
+      constructor(name: string, props: pulumi.Inputs) {
+        super("test:index:Consumer", name, props);
+      }
+    }
+    new Consumer("demo", {
+      annotations: m.podAnnotations,
+      networks: m.networkNames,
+      byName: m.networkAnnotations,
+    });
+    await h.settle();
+    const consumer = h.named("demo");
+    const needed = [...h.ofType(RELEASE_TYPE), ...h.ofType(NAD_TYPE)].map((r) => r.urn);
+    for (const key of ["annotations", "networks", "byName"]) {
+      for (const urn of needed) expect(consumer.propertyDependencies[key], key).to.include(urn);
+    }
+    expect(consumer.inputs.annotations).to.deep.equal({
+      "k8s.v1.cni.cncf.io/networks": "default/macvlan-whereabouts@eth1",
+    });
+  });
+});
