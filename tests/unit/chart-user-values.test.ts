@@ -50,7 +50,7 @@ describe("chart: user values", () => {
     const merged = planCharts({
       version,
       layout: NEW,
-      ipam: [],
+      ipam: ["whereabouts"],
       releaseName: "multus",
       userValues: { ...first, tolerations: [{ operator: "Exists" }], imagePullSecrets: [] },
     }).values;
@@ -196,9 +196,23 @@ describe("chart: user values", () => {
       name: "binDir removed",
       chart: "v4.1.404",
       user: { config: { cni_conf: { binDir: null } } },
-      field: "chart.values.config.cni_conf",
-      input: { confDir: NEW.confDir, binDir: null, kubeconfig: NEW.multusKubeconfig },
-      allowed: "stay paths",
+      field: "chart.values.config.cni_conf.binDir",
+      input: null,
+      allowed: "expected an absolute path",
+    },
+    {
+      name: "confDir made relative",
+      user: { config: { cni_conf: { confDir: "etc/cni", multusAutoconfigDir: "etc/cni" } } },
+      field: "chart.values.config.cni_conf.confDir",
+      input: "etc/cni",
+      allowed: "expected an absolute path",
+    },
+    {
+      name: "whereabouts switched off by values while networks use it",
+      user: { "rke2-whereabouts": { enabled: false } },
+      field: "chart.values.rke2-whereabouts.enabled",
+      input: false,
+      allowed: "add whereabouts to `ipam`",
     },
   ];
   for (const row of refused) {

@@ -3,6 +3,7 @@ import * as semver from "semver";
 import { MultusError } from "../errors";
 import { IpamPlugin } from "../networkArgs";
 import { CniLayout } from "./layout";
+import { parseSafePath } from "./paths";
 
 /** The rke2-multus chart version k3s-multus is tested against. */
 export const DEFAULT_CHART_VERSION = "v4.3.017";
@@ -112,7 +113,11 @@ function get(values: Record<string, unknown>, path: readonly string[]): unknown 
 }
 
 /** Refuses merged values that would install a Multus that cannot work on K3s. */
-function checkMergedValues(version: ChartVersion, values: Record<string, unknown>): void {
+function checkMergedValues(
+  version: ChartVersion,
+  values: Record<string, unknown>,
+  ipam: readonly IpamPlugin[],
+): void {
   const field = (path: readonly string[]) => `chart.values.${path.join(".")}`;
   const refuse = (path: readonly string[], allowed: string, detail?: string) => {
     throw new MultusError(field(path), get(values, path), allowed, detail);
@@ -150,7 +155,7 @@ function checkMergedValues(version: ChartVersion, values: Record<string, unknown
   if (get(values, ["config", "cni_conf", "logToStderr"]) === true) {
     refuse(
       ["config", "cni_conf", "logToStderr"],
-      "expected it unset: the chart emits a one-dash flag for it, which the entrypoint rejects",
+      "expected it unset or false: the chart emits a one-dash flag for it, which the entrypoint rejects",
     );
   }
   if (get(values, ["config", "cni_conf", "cniVersion"]) !== undefined) {
@@ -159,8 +164,15 @@ function checkMergedValues(version: ChartVersion, values: Record<string, unknown
       "expected it unset: a cniVersion unlike the master config's makes the entrypoint fail; Multus follows the master config",
     );
   }
-  if (typeof confDir !== "string" || typeof get(values, ["config", "cni_conf", "binDir"]) !== "string") {
-    refuse(["config", "cni_conf"], "expected confDir and binDir to stay paths");
+  for (const key of ["confDir", "binDir", "kubeconfig"]) {
+    parseSafePath(field(["config", "cni_conf", key]), get(values, ["config", "cni_conf", key]));
+  }
+  const whereabouts = get(values, ["rke2-whereabouts", "enabled"]) === true;
+  if (whereabouts !== ipam.includes("whereabouts")) {
+    refuse(
+      ["rke2-whereabouts", "enabled"],
+      "expected it unset: add whereabouts to `ipam` (or use a whereabouts network) so that its dirs and CRDs are set for K3s",
+    );
   }
 }
 
@@ -172,7 +184,7 @@ export function planCharts(input: ChartPlanInput): ChartPlan {
   const values = input.userValues
     ? (deepmerge(computed, input.userValues, { arrayMerge: overwriteArrays }) as Record<string, unknown>)
     : computed;
-  checkMergedValues(input.version, values);
+  checkMergedValues(input.version, values, input.ipam);
   const separateCrdChart = usesCrdChart(input.version);
   const charts: ChartInstall[] = [];
   if (separateCrdChart) {
