@@ -141,7 +141,7 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
   if (v.cleanupOnDestroy) {
     const whereabouts = v.ipam.includes("whereabouts");
     v.nodes.forEach((node, i) =>
-      cleanupNode(name, node, i, args.nodes, layout, whereabouts, [...releaseList, ...nads], component),
+      cleanupNode(name, node, i, args.nodes, plan.layout, whereabouts, [...releaseList, ...nads], component),
     );
   }
   return {

@@ -20,7 +20,7 @@ import {
   renderNetwork,
 } from "./networks";
 import { NodeTarget, parseNodes } from "./nodes";
-import { parseSafePath } from "./paths";
+import { parseSafePath, pathDepth } from "./paths";
 import { K3sVersion, parseK3sVersion } from "./version";
 
 /** Chart settings after validation, defaults applied. */
@@ -164,7 +164,26 @@ export function validateInputs(input: PlanArgs): ValidatedInputs {
       "give nodes to clean up, or set cleanupOnDestroy to false",
     );
   }
+  if (cleanupOnDestroy) {
+    checkCleanupDir("cniBinDir", overrides.cniBinDir);
+    checkCleanupDir("cniConfDir", overrides.cniConfDir);
+  }
   return { nodes, k3sVersion, k3sDataDir, overrides, ipam, networks, chart, cleanupOnDestroy, pinned };
+}
+
+/**
+ * The node clean-up (provider/src/node/scripts.ts) refuses a CNI dir less than two levels below /.
+ * Refuse it here, before anything is installed, rather than when the clean-up command is built.
+ */
+function checkCleanupDir(field: "cniBinDir" | "cniConfDir", dir: string | undefined): void {
+  if (dir !== undefined && pathDepth(dir) < 2) {
+    throw new MultusError(
+      field,
+      dir,
+      "expected a CNI directory at least two levels below / (e.g. /opt/cni/bin), which the node clean-up can remove files from; or set cleanupOnDestroy to false",
+      "is too close to / for the node clean-up",
+    );
+  }
 }
 
 /** Everything the component applies, for one cluster layout. */
@@ -185,6 +204,10 @@ export interface MultusPlan {
 
 /** Computes the plan for validated inputs and a known layout. Pure and deterministic. */
 export function planFor(inputs: ValidatedInputs, layout: CniLayout): MultusPlan {
+  if (inputs.cleanupOnDestroy) {
+    checkCleanupDir("cniBinDir", layout.binDir);
+    checkCleanupDir("cniConfDir", layout.confDir);
+  }
   const { charts, values, separateCrdChart } = planCharts({
     version: inputs.chart.version,
     layout,
