@@ -20,7 +20,7 @@ import {
   renderNetwork,
 } from "./networks";
 import { NodeTarget, parseNodes } from "./nodes";
-import { parseSafePath, pathDepth } from "./paths";
+import { parseSafePath } from "./paths";
 import { K3sVersion, parseK3sVersion } from "./version";
 
 /** Chart settings after validation, defaults applied. */
@@ -176,7 +176,7 @@ export function validateInputs(input: PlanArgs): ValidatedInputs {
  * Refuse it here, before anything is installed, rather than when the clean-up command is built.
  */
 function checkCleanupDir(field: "cniBinDir" | "cniConfDir", dir: string | undefined): void {
-  if (dir !== undefined && pathDepth(dir) < 2) {
+  if (dir !== undefined && dir.split("/").length - 1 < 2) {
     throw new MultusError(
       field,
       dir,
