@@ -1,0 +1,237 @@
+/**
+ * Offline render: what the Multus component applies for a set of inputs and pinned K3s facts, as
+ * Kubernetes manifests and Helm values, through the planning core the component uses
+ * (validateInputs → pinnedLayout → planFor). Pure: no Pulumi, no I/O.
+ */
+import { MultusError } from "./errors";
+import { ChartInstall } from "./plan/chart";
+import { CniLayout, DEFAULT_DATA_DIR, pinnedLayout } from "./plan/layout";
+import { stripSecrets } from "./plan/nodes";
+import { PlannedNetwork } from "./plan/networks";
+import { MultusPlan, PlanArgs, planFor, ValidatedInputs, validateInputs } from "./plan/plan";
+import { stableJson, stableYaml } from "./plan/stable";
+
+/** The keys of the component's inputs (MultusArgs), which an inputs file may hold. */
+export const INPUT_KEYS = [
+  "nodes",
+  "k3sVersion",
+  "k3sDataDir",
+  "cniBinDir",
+  "cniConfDir",
+  "ipam",
+  "networks",
+  "allowOverlappingRanges",
+  "chart",
+  "cleanupOnDestroy",
+  "redetect",
+  "kubeconfig",
+] as const;
+
+/** Pinned K3s facts given on the command line; each overrides the same key of the inputs file. */
+export interface PinnedFacts {
+  readonly k3sVersion?: string;
+  readonly k3sDataDir?: string;
+  readonly cniBinDir?: string;
+  readonly cniConfDir?: string;
+}
+
+/** The result of rendering: the validated inputs and the plan the component would apply. */
+export interface Rendered {
+  readonly inputs: ValidatedInputs;
+  readonly plan: MultusPlan;
+  /** True when the inputs carried chart repository credentials (never rendered). */
+  readonly repositoryCredentials: boolean;
+}
+
+const HIDDEN = "(hidden: may hold credentials)";
+
+/**
+ * Type-checks the chart repository credentials without echoing them and returns the chart settings
+ * without them, as the component does before validation (provider/src/wiring/inputs.ts).
+ */
+function stripChartCredentials(chart: unknown): unknown {
+  if (typeof chart !== "object" || chart === null || Array.isArray(chart)) return chart;
+  const { repositoryUsername, repositoryPassword, ...rest } = chart as Record<string, unknown>;
+  for (const [key, value] of Object.entries({ repositoryUsername, repositoryPassword })) {
+    if (value !== undefined && typeof value !== "string") {
+      throw new MultusError(`chart.${key}`, "(secret)", "expected a string", "has the wrong type");
+    }
+  }
+  return rest;
+}
+
+function hasCredentials(chart: unknown): boolean {
+  if (typeof chart !== "object" || chart === null) return false;
+  const c = chart as Record<string, unknown>;
+  return c.repositoryUsername !== undefined || c.repositoryPassword !== undefined;
+}
+
+/** The inputs file's top level: a mapping of MultusArgs keys; never echoes values (they may be credentials). */
+function inputsRecord(file: unknown): Record<string, unknown> {
+  if (file === undefined || file === null) return {};
+  if (typeof file !== "object" || Array.isArray(file)) {
+    throw new MultusError(
+      "inputs",
+      HIDDEN,
+      `expected a mapping of the component's inputs (${INPUT_KEYS.join(", ")})`,
+    );
+  }
+  const args = file as Record<string, unknown>;
+  for (const key of Object.keys(args)) {
+    if (!(INPUT_KEYS as readonly string[]).includes(key) && args[key] !== undefined) {
+      throw new MultusError(
+        key,
+        HIDDEN,
+        `expected only the keys ${INPUT_KEYS.join(", ")}`,
+        "is not a known input",
+      );
+    }
+  }
+  if (args.kubeconfig !== undefined && typeof args.kubeconfig !== "string") {
+    throw new MultusError("kubeconfig", "(secret)", "expected a string", "has the wrong type");
+  }
+  if (args.redetect !== undefined && typeof args.redetect !== "string") {
+    throw new MultusError("redetect", args.redetect, "expected a string");
+  }
+  return args;
+}
+
+/**
+ * Validates the inputs (file contents, then pinned facts over them) and plans them for the pinned
+ * layout, exactly as the component does when its facts are pinned. Throws {@link MultusError}.
+ * `kubeconfig` and `redetect` are checked and ignored; credentials never reach the result.
+ */
+export function renderPlan(file: unknown, facts: PinnedFacts = {}): Rendered {
+  const args = inputsRecord(file);
+  const nodes = Array.isArray(args.nodes)
+    ? args.nodes.map((n, i) => stripSecrets(`nodes[${i}]`, n))
+    : args.nodes;
+  const planArgs: PlanArgs = {
+    nodes,
+    chart: stripChartCredentials(args.chart),
+    k3sVersion: facts.k3sVersion ?? args.k3sVersion,
+    k3sDataDir: facts.k3sDataDir ?? args.k3sDataDir,
+    cniBinDir: facts.cniBinDir ?? args.cniBinDir,
+    cniConfDir: facts.cniConfDir ?? args.cniConfDir,
+    ipam: args.ipam,
+    networks: args.networks,
+    cleanupOnDestroy: args.cleanupOnDestroy,
+    allowOverlappingRanges: args.allowOverlappingRanges,
+  };
+  const inputs = validateInputs(planArgs);
+  if (!inputs.pinned) {
+    throw new MultusError(
+      "k3sVersion",
+      undefined,
+      "pass --k3s-version (or both --cni-bin-dir and --cni-conf-dir): an offline render cannot detect K3s on the nodes",
+      "is required to render offline",
+    );
+  }
+  const layout = pinnedLayout({ version: inputs.k3sVersion, dataDir: inputs.k3sDataDir }, inputs.overrides);
+  return { inputs, plan: planFor(inputs, layout), repositoryCredentials: hasCredentials(args.chart) };
+}
+
+/** A NetworkAttachmentDefinition as the component registers it. */
+export function nadManifest(n: PlannedNetwork): Record<string, unknown> {
+  return {
+    apiVersion: "k8s.cni.cncf.io/v1",
+    kind: "NetworkAttachmentDefinition",
+    metadata: { name: n.name, namespace: n.namespace },
+    spec: { config: n.config },
+  };
+}
+
+/**
+ * A K3s HelmChart (helm.cattle.io/v1) installing one chart of the plan with its values: what the
+ * component installs as a Helm release, in the form the K3s documentation uses.
+ */
+export function helmChartManifest(install: ChartInstall, inputs: ValidatedInputs): Record<string, unknown> {
+  const repository = inputs.chart.repository;
+  const oci = repository.startsWith("oci://");
+  const spec: Record<string, unknown> = {
+    chart: oci ? `${repository.replace(/\/+$/, "")}/${install.chart}` : install.chart,
+    version: install.version,
+    targetNamespace: inputs.chart.namespace,
+    timeout: `${inputs.chart.timeout}s`,
+    valuesContent: stableYaml(install.values),
+  };
+  if (!oci) spec.repo = repository;
+  return {
+    apiVersion: "helm.cattle.io/v1",
+    kind: "HelmChart",
+    metadata: { name: install.releaseName, namespace: "kube-system" },
+    spec,
+  };
+}
+
+/** What to print. */
+export type RenderPart = "all" | "values" | "manifests";
+export type RenderFormat = "yaml" | "json";
+
+export interface FormatOptions {
+  readonly part?: RenderPart;
+  readonly format?: RenderFormat;
+  /** With part `values`: the chart whose values to print. @default "rke2-multus" */
+  readonly chart?: string;
+}
+
+/** The values of one chart of the plan; a {@link MultusError} when the plan does not install it. */
+export function chartValues(plan: MultusPlan, chart = "rke2-multus"): Record<string, unknown> {
+  const found = plan.charts.find((c) => c.chart === chart);
+  if (!found) {
+    throw new MultusError(
+      "--chart",
+      chart,
+      `expected one of the charts this plan installs: ${plan.charts.map((c) => c.chart).join(", ")}`,
+      "is not installed by this chart version",
+    );
+  }
+  return found.values;
+}
+
+function header(r: Rendered): string {
+  const { inputs, plan } = r;
+  const layout: CniLayout = plan.layout;
+  const k3s = inputs.k3sVersion
+    ? `K3s ${inputs.k3sVersion.tag}, data dir ${inputs.k3sDataDir ?? DEFAULT_DATA_DIR}`
+    : "K3s version not pinned (CNI dirs given)";
+  const lines = [
+    "# k3s-multus render: what the Multus component applies for these inputs.",
+    `# ${k3s}`,
+    `# CNI bin dir:  ${layout.binDir}`,
+    `# CNI conf dir: ${layout.confDir}`,
+    "# Charts, in install order:",
+    ...plan.charts.map(
+      (c, i) =>
+        `#   ${i + 1}. ${c.chart} ${c.version} as release ${c.releaseName} in ${inputs.chart.namespace}`,
+    ),
+  ];
+  if (r.repositoryCredentials) lines.push("# Repository credentials are not rendered.");
+  const annotation = Object.entries(plan.podAnnotations);
+  if (annotation.length) {
+    lines.push("# Pod annotation attaching every network:");
+    for (const [k, v] of annotation) lines.push(`#   ${k}: ${v}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The documents of a render, in apply order: one HelmChart per chart, then the NADs. */
+export function renderDocuments(r: Rendered, part: "all" | "manifests" = "all"): Record<string, unknown>[] {
+  const nads = r.plan.networks.map(nadManifest);
+  if (part === "manifests") return nads;
+  return [...r.plan.charts.map((c) => helmChartManifest(c, r.inputs)), ...nads];
+}
+
+/** Formats a render. Same render and options → same bytes. */
+export function formatRender(r: Rendered, options: FormatOptions = {}): string {
+  const part = options.part ?? "all";
+  const format = options.format ?? "yaml";
+  if (part === "values") {
+    const values = chartValues(r.plan, options.chart);
+    return format === "json" ? `${stableJson(values)}\n` : stableYaml(values);
+  }
+  const docs = renderDocuments(r, part);
+  if (format === "json") return `${stableJson({ apiVersion: "v1", kind: "List", items: docs })}\n`;
+  const body = docs.map((d) => `---\n${stableYaml(d)}`).join("");
+  return part === "all" ? `${header(r)}${body}` : body;
+}
