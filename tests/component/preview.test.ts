@@ -1,0 +1,120 @@
+/**
+ * Previews (dry runs: `setMocks(mocks, project, stack, true)`). With pinned facts the component
+ * computes every output without touching a node, so a preview shows them all; with detection they
+ * wait for the detect Commands' stdout, which the engine reports as unknown for a Command about to
+ * be created and as known (from the state) once it exists. `releaseStatus` is Helm's, so unknown
+ * until the release is installed.
+ */
+import { expect } from "chai";
+import type { MultusArgs } from "../../provider/src/args";
+import {
+  COMMAND_TYPE,
+  CONF_DIR,
+  MACVLAN_HOST_LOCAL,
+  MACVLAN_WHEREABOUTS,
+  NAD_TYPE,
+  NEW_BIN,
+  NEW_K3S,
+  OLD_BIN,
+  RELEASE_TYPE,
+} from "./fixtures";
+import { deploy, isKnown, loadMultus, outputValues, stopMocks, UNKNOWN } from "./harness";
+
+type Multus = InstanceType<ReturnType<typeof loadMultus>["Multus"]>;
+
+/** Output name → whether it is known. */
+async function knownness(m: Multus): Promise<Record<string, boolean>> {
+  const entries = Object.entries(loadMultus().multusOutputs(m));
+  const known = await Promise.all(entries.map(([, o]) => isKnown(o)));
+  return Object.fromEntries(entries.map(([k], i) => [k, known[i]]));
+}
+
+const ALL_KNOWN_BUT_STATUS = {
+  k3sVersions: true,
+  cniBinDir: true,
+  cniConfDir: true,
+  chartVersion: true,
+  chartValues: true,
+  releaseStatus: false,
+  networkNames: true,
+  networkAnnotations: true,
+  podAnnotations: true,
+};
+
+/** Does the value hold the wire form of an unknown anywhere? */
+function hasUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  return typeof value === "object" && value !== null && Object.values(value).some(hasUnknown);
+}
+
+describe("Multus component: preview", () => {
+  afterEach(stopMocks);
+
+  const pinned: [string, MultusArgs, string][] = [
+    ["k3sVersion", { k3sVersion: "v1.30.5+k3s1" }, OLD_BIN],
+    ["cniBinDir and cniConfDir", { cniBinDir: NEW_BIN, cniConfDir: CONF_DIR }, NEW_BIN],
+  ];
+  for (const [what, pins, binDir] of pinned) {
+    it(`pinned ${what}: every output is known, and equals what an update computes`, async () => {
+      const args: MultusArgs = {
+        ...pins,
+        nodes: [{ host: "10.11.0.1" }],
+        networks: [MACVLAN_WHEREABOUTS, MACVLAN_HOST_LOCAL],
+      };
+      const { h, m } = await deploy(args, { preview: true });
+      expect(await knownness(m)).to.deep.equal(ALL_KNOWN_BUT_STATUS);
+      const previewed = await outputValues(m);
+      expect(previewed).to.deep.include({ cniBinDir: binDir, releaseStatus: undefined, k3sVersions: {} });
+      expect(previewed.podAnnotations).to.deep.equal({
+        "k8s.v1.cni.cncf.io/networks": "default/macvlan-whereabouts@eth1,apps/macvlan-host-local@net1",
+      });
+      expect(h.ofType(COMMAND_TYPE).map((c) => c.name)).to.deep.equal(["multus-cleanup-10-11-0-1"]);
+      for (const r of [...h.ofType(RELEASE_TYPE), ...h.ofType(NAD_TYPE), ...h.ofType(COMMAND_TYPE)]) {
+        expect(hasUnknown(r.wire), `${r.name} has only known inputs`).to.equal(false);
+      }
+      const previewInputs = h.registrations.map((r) => [r.name, r.wire]);
+      await stopMocks();
+      const update = await deploy(args);
+      expect(await outputValues(update.m)).to.deep.equal({ ...previewed, releaseStatus: "deployed" });
+      expect(update.h.registrations.map((r) => [r.name, r.wire])).to.deep.equal(previewInputs);
+    });
+  }
+
+  it("detected, first preview: the planned outputs are unknown until the nodes answer", async () => {
+    const { h, m } = await deploy(
+      { nodes: [{ host: "10.11.0.1" }], networks: [MACVLAN_WHEREABOUTS] },
+      { preview: true, detect: { "10.11.0.1": NEW_K3S } },
+    );
+    expect(await knownness(m)).to.deep.equal({
+      k3sVersions: false,
+      cniBinDir: false,
+      cniConfDir: false,
+      chartVersion: true,
+      chartValues: false,
+      releaseStatus: false,
+      networkNames: false,
+      networkAnnotations: false,
+      podAnnotations: false,
+    });
+    expect(await outputValues(m)).to.deep.include({ chartVersion: "v4.3.017", cniBinDir: undefined });
+    const detect = h.named("multus-detect-10-11-0-1");
+    expect(hasUnknown(detect.wire), "the detect Command itself is fully known").to.equal(false);
+    const main = h.named("multus-release");
+    expect(main.wire).to.deep.include({ chart: "rke2-multus", namespace: "kube-system", values: UNKNOWN });
+    expect(h.named("multus-cleanup-10-11-0-1").wire.delete).to.equal(UNKNOWN);
+    expect(h.ofType(NAD_TYPE)).to.have.lengthOf(1);
+  });
+
+  it("detected, preview of an existing stack: the state's stdout makes every output known", async () => {
+    const { m } = await deploy(
+      { nodes: [{ host: "10.11.0.1" }], networks: [MACVLAN_WHEREABOUTS] },
+      { preview: true, previewState: "known", detect: { "10.11.0.1": NEW_K3S } },
+    );
+    expect(await knownness(m)).to.deep.equal({ ...ALL_KNOWN_BUT_STATUS, releaseStatus: true });
+    expect(await outputValues(m)).to.deep.include({
+      k3sVersions: { "10.11.0.1": "v1.30.6+k3s1" },
+      cniBinDir: NEW_BIN,
+      networkNames: ["macvlan-whereabouts"],
+    });
+  });
+});
