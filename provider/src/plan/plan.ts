@@ -104,9 +104,41 @@ function parseChart(value: unknown): ChartSettings {
     );
   }
   const values = c.values === undefined ? undefined : parseRecord("chart.values", c.values);
+  if (values !== undefined) checkJsonData("chart.values", values, 0);
   const timeout = c.timeout === undefined ? 300 : parseInteger("chart.timeout", c.timeout, 1, 86400);
   const skipAwait = c.skipAwait === undefined ? false : parseBoolean("chart.skipAwait", c.skipAwait);
   return { version, repository, namespace, releaseName, values, timeout, skipAwait };
+}
+
+const JSON_DATA =
+  "expected JSON data (strings, finite numbers, booleans, null, lists and objects, at most 32 levels deep) whose keys are not names of JavaScript's Object.prototype such as __proto__ or constructor, which merging the values would drop";
+
+/**
+ * Chart values must be plain JSON data: what Pulumi sends and Helm reads. Refuses what JSON or YAML
+ * cannot carry (BigInt, NaN, functions, class instances, cycles) and keys that merging would
+ * silently drop (`__proto__`, `constructor`, `toString`, ...), naming the exact key.
+ */
+function checkJsonData(field: string, value: unknown, depth: number): void {
+  if (depth > 32) throw new MultusError(field, "(nested too deep)", JSON_DATA, "is nested too deep");
+  if (value === null || typeof value === "string" || typeof value === "boolean") return;
+  if (typeof value === "number" && Number.isFinite(value)) return;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (value[i] === undefined) throw new MultusError(`${field}[${i}]`, undefined, JSON_DATA);
+      checkJsonData(`${field}[${i}]`, value[i], depth + 1);
+    }
+    return;
+  }
+  const proto: unknown = typeof value === "object" ? Object.getPrototypeOf(value) : undefined;
+  if (typeof value === "object" && (proto === Object.prototype || proto === null)) {
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      if (key in Object.prototype)
+        throw new MultusError(`${field}.${key}`, key, JSON_DATA, "is a key that is not supported");
+      if (v !== undefined) checkJsonData(`${field}.${key}`, v, depth + 1);
+    }
+    return;
+  }
+  throw new MultusError(field, value, JSON_DATA, "is not JSON data");
 }
 
 function parseIpamList(value: unknown, networks: readonly NetworkSpec[]): IpamPlugin[] {
