@@ -100,8 +100,9 @@ export function multusOutputs(m: Multus): Record<string, pulumi.Output<unknown>>
 
 /**
  * Creates the children once the inputs are valid: detection commands (unless pinned), the
- * releases, the NADs and the clean-up commands. Everything derived from node facts waits on
- * detection, so a node that fails detection leaves no release or NAD behind.
+ * clean-up commands, the releases and the NADs. Everything derived from node facts waits on
+ * detection, so a node that fails detection leaves no release or NAD behind. Creation runs in that
+ * order and destruction in reverse: NADs, releases, then the clean-up of what the chart left.
  */
 function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusArgs): Wired {
   const parent = { parent: component };
@@ -135,15 +136,13 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
       parent,
     );
   }
-  const releases = installCharts(name, v, plan, args.chart, k8sOpts);
+  const whereabouts = v.ipam.includes("whereabouts");
+  const cleanups = v.cleanupOnDestroy
+    ? v.nodes.map((node, i) => cleanupNode(name, node, i, args.nodes, plan.layout, whereabouts, component))
+    : [];
+  const releases = installCharts(name, v, plan, args.chart, k8sOpts, cleanups);
   const releaseList = releases.crd ? [releases.crd, releases.multus] : [releases.multus];
   const nads = createNetworks(name, v.networks, plan, { ...k8sOpts, dependsOn: releaseList });
-  if (v.cleanupOnDestroy) {
-    const whereabouts = v.ipam.includes("whereabouts");
-    v.nodes.forEach((node, i) =>
-      cleanupNode(name, node, i, args.nodes, plan.layout, whereabouts, [...releaseList, ...nads], component),
-    );
-  }
   return {
     k3sVersions,
     layout,

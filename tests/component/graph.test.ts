@@ -99,7 +99,6 @@ describe("Multus component: resource graph", () => {
     expect(crd.inputs.values).to.deep.equal({ "rke2-whereabouts": { enabled: true } });
     expect(main.name).to.equal("multus-release");
     expect(main.inputs).to.deep.include({ chart: "rke2-multus", version: "v4.3.017", name: "multus" });
-    expect(explicitDeps(crd)).to.deep.equal([]);
     expect(explicitDeps(main)).to.deep.equal([crd.urn]);
     expect(crd.doneAt, "the CRD release is registered before rke2-multus is sent").to.be.below(main.sentAt);
     const detects = h.ofType(COMMAND_TYPE).filter((c) => c.inputs.create !== undefined);
@@ -108,13 +107,18 @@ describe("Multus component: resource graph", () => {
 
   it("installs only rke2-multus for chart v4.2.418 (the CRD is still inside it)", async () => {
     const { h } = await deploy(
-      { nodes: NODES, networks: [MACVLAN_WHEREABOUTS], chart: { version: "v4.2.418" } },
+      {
+        nodes: NODES,
+        networks: [MACVLAN_WHEREABOUTS],
+        chart: { version: "v4.2.418" },
+        cleanupOnDestroy: false,
+      },
       { detect: DETECT },
     );
     const releases = h.ofType(RELEASE_TYPE);
     expect(releases.map((r) => r.name)).to.deep.equal(["multus-release"]);
     expect(releases[0].inputs).to.deep.include({ chart: "rke2-multus", version: "v4.2.418", name: "multus" });
-    expect(explicitDeps(releases[0])).to.deep.equal([]);
+    expect(explicitDeps(releases[0]), "no clean-up Commands to wait for").to.deep.equal([]);
     const nad = h.named("multus-nad-macvlan-whereabouts");
     expect(explicitDeps(nad)).to.deep.equal([releases[0].urn]);
   });
@@ -142,19 +146,33 @@ describe("Multus component: resource graph", () => {
     });
   });
 
-  it("registers clean-up Commands with only a delete, after the releases and NADs", async () => {
+  it("registers clean-up Commands with only a delete, before the releases, so destroy runs them last", async () => {
     const { h } = await deploy({ nodes: NODES, networks: [MACVLAN_WHEREABOUTS] }, { detect: DETECT });
-    const upstream = [...h.ofType(RELEASE_TYPE), ...h.ofType(NAD_TYPE)].map((r) => r.urn).sort();
-    expect(upstream).to.have.lengthOf(3);
-    for (const name of ["multus-cleanup-k3s-1", "multus-cleanup-k3s-2-lan"]) {
-      const c = h.named(name);
-      expect(Object.keys(c.inputs).sort(), name).to.deep.equal(["connection", "delete"]);
-      expect(explicitDeps(c), name).to.deep.equal(upstream);
+    const cleanups = ["multus-cleanup-k3s-1", "multus-cleanup-k3s-2-lan"].map((n) => h.named(n));
+    for (const c of cleanups) {
+      expect(Object.keys(c.inputs).sort(), c.name).to.deep.equal(["connection", "delete"]);
+      expect(explicitDeps(c), c.name).to.deep.equal([]);
       expect(c.inputs.delete)
         .to.include("k3s-multus-cleanup")
         .and.match(new RegExp(` '${CONF_DIR}' '${NEW_BIN}' 'yes'$`));
       expect(unwrapSecret(c.inputs.connection)).to.deep.include({ dialErrorLimit: 3 });
     }
+    // Pulumi deletes a resource before what it depends on: the NADs (which depend on the releases)
+    // first, then rke2-multus, rke2-multus-crd, and the clean-up (which the releases depend on) last,
+    // once Helm has uninstalled Multus and nothing rewrites the files it removes.
+    const [crd, main] = h.ofType(RELEASE_TYPE);
+    expect(explicitDeps(crd)).to.deep.equal(cleanups.map((c) => c.urn).sort());
+    expect(explicitDeps(main)).to.deep.equal([crd.urn]);
+    for (const c of cleanups) expect(c.doneAt, c.name).to.be.below(crd.sentAt);
+    const nad = h.named("multus-nad-macvlan-whereabouts");
+    expect(explicitDeps(nad)).to.deep.equal([crd.urn, main.urn].sort());
+  });
+
+  it("makes the single rke2-multus release of chart v4.2.418 depend on the clean-up Commands", async () => {
+    const { h } = await deploy({ nodes: NODES, chart: { version: "v4.2.418" } }, { detect: DETECT });
+    const cleanups = h.ofType(COMMAND_TYPE).filter((c) => c.inputs.delete !== undefined);
+    expect(cleanups).to.have.lengthOf(2);
+    expect(explicitDeps(h.named("multus-release"))).to.deep.equal(cleanups.map((c) => c.urn).sort());
   });
 
   it("marks whereabouts off in the clean-up when no network uses it", async () => {

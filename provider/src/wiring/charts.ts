@@ -19,13 +19,18 @@ function repositoryOpts(repository: string, chart: pulumi.Input<ChartArgs> | und
   }));
 }
 
-/** Installs the chart(s) of the plan: rke2-multus-crd first where the version needs it, then rke2-multus. */
+/**
+ * Installs the chart(s) of the plan: rke2-multus-crd first where the version needs it, then
+ * rke2-multus. The first release depends on `after` (the node clean-up Commands), so that on
+ * destroy the releases go first.
+ */
 export function installCharts(
   prefix: string,
   inputs: ValidatedInputs,
   plan: pulumi.Output<MultusPlan>,
   chartArgs: pulumi.Input<ChartArgs> | undefined,
   opts: pulumi.CustomResourceOptions,
+  after: readonly pulumi.Resource[],
 ): Releases {
   const c = inputs.chart;
   const common = {
@@ -53,14 +58,14 @@ export function installCharts(
         version: crdChart.version,
         values: crdChart.values,
       },
-      opts,
+      { ...opts, dependsOn: [...after] },
     );
   }
   const main = chartOf("rke2-multus");
   const multus = new k8s.helm.v3.Release(
     `${prefix}-release`,
     { ...common, chart: "rke2-multus", name: main.releaseName, version: main.version, values: main.values },
-    { ...opts, dependsOn: crd ? [crd] : [] },
+    { ...opts, dependsOn: crd ? [crd] : [...after] },
   );
   return { crd, multus };
 }

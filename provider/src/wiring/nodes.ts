@@ -55,7 +55,8 @@ export function detectNode(
 
 /**
  * The clean-up command of one node: nothing on create; on destroy it removes what the chart left.
- * It depends on the releases and NADs, so Pulumi deletes it after them.
+ * The releases depend on it (not the other way round): Pulumi deletes dependents first, so it
+ * uninstalls the releases (after the NADs) and runs this clean-up last, once Multus has stopped.
  */
 export function cleanupNode(
   prefix: string,
@@ -64,7 +65,6 @@ export function cleanupNode(
   nodes: MultusNodes,
   layout: pulumi.Output<CniLayout>,
   whereabouts: boolean,
-  dependsOn: pulumi.Resource[],
   parent: pulumi.Resource,
 ): command.remote.Command {
   return new command.remote.Command(
@@ -75,7 +75,7 @@ export function cleanupNode(
         cleanupCommand({ sudo: node.sudo, binDir: l.binDir, confDir: l.confDir, whereabouts }),
       ),
     },
-    { parent, dependsOn, customTimeouts: { delete: "5m" } },
+    { parent, customTimeouts: { delete: "5m" } },
   );
 }
 
