@@ -137,9 +137,9 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
     );
   }
   const whereabouts = v.ipam.includes("whereabouts");
-  const cleanups = v.cleanupOnDestroy
-    ? v.nodes.map((node, i) => cleanupNode(name, node, i, args.nodes, plan.layout, whereabouts, component))
-    : [];
+  const cleanups = v.nodes.map((node, i) =>
+    cleanupNode(name, node, i, args.nodes, plan.layout, whereabouts, v.cleanupOnDestroy, component),
+  );
   const releases = installCharts(name, v, plan, args.chart, k8sOpts, cleanups);
   const releaseList = releases.crd ? [releases.crd, releases.multus] : [releases.multus];
   const nads = createNetworks(name, v.networks, plan, { ...k8sOpts, dependsOn: releaseList });

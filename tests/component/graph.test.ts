@@ -107,18 +107,14 @@ describe("Multus component: resource graph", () => {
 
   it("installs only rke2-multus for chart v4.2.418 (the CRD is still inside it)", async () => {
     const { h } = await deploy(
-      {
-        nodes: NODES,
-        networks: [MACVLAN_WHEREABOUTS],
-        chart: { version: "v4.2.418" },
-        cleanupOnDestroy: false,
-      },
+      { nodes: NODES, networks: [MACVLAN_WHEREABOUTS], chart: { version: "v4.2.418" } },
       { detect: DETECT },
     );
     const releases = h.ofType(RELEASE_TYPE);
     expect(releases.map((r) => r.name)).to.deep.equal(["multus-release"]);
     expect(releases[0].inputs).to.deep.include({ chart: "rke2-multus", version: "v4.2.418", name: "multus" });
-    expect(explicitDeps(releases[0]), "no clean-up Commands to wait for").to.deep.equal([]);
+    const cleanups = ["multus-cleanup-k3s-1", "multus-cleanup-k3s-2-lan"].map((n) => h.named(n).urn);
+    expect(explicitDeps(releases[0]), "it waits for the clean-up Commands").to.deep.equal(cleanups);
     const nad = h.named("multus-nad-macvlan-whereabouts");
     expect(explicitDeps(nad)).to.deep.equal([releases[0].urn]);
   });
@@ -168,26 +164,22 @@ describe("Multus component: resource graph", () => {
     expect(explicitDeps(nad)).to.deep.equal([crd.urn, main.urn].sort());
   });
 
-  it("makes the single rke2-multus release of chart v4.2.418 depend on the clean-up Commands", async () => {
-    const { h } = await deploy({ nodes: NODES, chart: { version: "v4.2.418" } }, { detect: DETECT });
-    const cleanups = h.ofType(COMMAND_TYPE).filter((c) => c.inputs.delete !== undefined);
-    expect(cleanups).to.have.lengthOf(2);
-    expect(explicitDeps(h.named("multus-release"))).to.deep.equal(cleanups.map((c) => c.urn).sort());
-  });
-
   it("marks whereabouts off in the clean-up when no network uses it", async () => {
     const { h } = await deploy({ nodes: NODES, networks: [MACVLAN_HOST_LOCAL] }, { detect: DETECT });
     expect(h.named("multus-cleanup-k3s-1").inputs.delete).to.match(/ 'no'$/);
   });
 
-  it("registers no clean-up Commands with cleanupOnDestroy: false", async () => {
+  it("keeps the clean-up Commands, without a delete, with cleanupOnDestroy: false", async () => {
+    // Dropping the Commands would make Pulumi delete them, which runs the clean-up at once on every
+    // node while Multus is installed; clearing their delete is an update that runs nothing.
+    const on = await deploy({ nodes: NODES }, { detect: DETECT });
+    const names = on.h.registrations.map((r) => r.name).sort();
+    await stopMocks();
     const { h } = await deploy({ nodes: NODES, cleanupOnDestroy: false }, { detect: DETECT });
-    expect(
-      h
-        .ofType(COMMAND_TYPE)
-        .map((c) => c.name)
-        .sort(),
-    ).to.deep.equal(["multus-detect-k3s-1", "multus-detect-k3s-2-lan"]);
+    expect(h.registrations.map((r) => r.name).sort(), "the same resources").to.deep.equal(names);
+    const cleanups = ["multus-cleanup-k3s-1", "multus-cleanup-k3s-2-lan"].map((n) => h.named(n));
+    for (const c of cleanups) expect(Object.keys(c.inputs), c.name).to.deep.equal(["connection"]);
+    expect(explicitDeps(h.named("multus-crd"))).to.deep.equal(cleanups.map((c) => c.urn).sort());
   });
 
   it("creates a kubernetes Provider from kubeconfig and uses it for every Kubernetes child only", async () => {

@@ -57,6 +57,10 @@ export function detectNode(
  * The clean-up command of one node: nothing on create; on destroy it removes what the chart left.
  * The releases depend on it (not the other way round): Pulumi deletes dependents first, so it
  * uninstalls the releases (after the NADs) and runs this clean-up last, once Multus has stopped.
+ *
+ * With `enabled` false (cleanupOnDestroy: false) the Command stays, without a delete: turning the
+ * clean-up off is then an update that clears the delete, where deleting the Command would run it
+ * at once, on every node, with Multus still installed.
  */
 export function cleanupNode(
   prefix: string,
@@ -65,15 +69,18 @@ export function cleanupNode(
   nodes: MultusNodes,
   layout: pulumi.Output<CniLayout>,
   whereabouts: boolean,
+  enabled: boolean,
   parent: pulumi.Resource,
 ): command.remote.Command {
   return new command.remote.Command(
     `${prefix}-cleanup-${node.name}`,
     {
       connection: connectionOf(nodes, index, CLEANUP_DIAL_ERROR_LIMIT),
-      delete: layout.apply((l) =>
-        cleanupCommand({ sudo: node.sudo, binDir: l.binDir, confDir: l.confDir, whereabouts }),
-      ),
+      delete: enabled
+        ? layout.apply((l) =>
+            cleanupCommand({ sudo: node.sudo, binDir: l.binDir, confDir: l.confDir, whereabouts }),
+          )
+        : undefined,
     },
     { parent, customTimeouts: { delete: "5m" } },
   );
