@@ -5,6 +5,7 @@
  * be created and as known (from the state) once it exists. `releaseStatus` is Helm's, so unknown
  * until the release is installed.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import type { MultusArgs } from "../../provider/src/args";
 import {
@@ -18,7 +19,7 @@ import {
   OLD_BIN,
   RELEASE_TYPE,
 } from "./fixtures";
-import { deploy, isKnown, loadMultus, outputValues, stopMocks, UNKNOWN } from "./harness";
+import { deploy, isKnown, loadMultus, outputValues, startMocks, stopMocks, UNKNOWN } from "./harness";
 
 type Multus = InstanceType<ReturnType<typeof loadMultus>["Multus"]>;
 
@@ -103,6 +104,25 @@ describe("Multus component: preview", () => {
     expect(main.wire).to.deep.include({ chart: "rke2-multus", namespace: "kube-system", values: UNKNOWN });
     expect(h.named("multus-cleanup-10-11-0-1").wire.delete).to.equal(UNKNOWN);
     expect(h.ofType(NAD_TYPE)).to.have.lengthOf(1);
+  });
+
+  it("an input that is itself unknown (a node address from a resource being created): no children yet", async () => {
+    // The component validates its inputs before it creates anything, so an unknown input holds back
+    // every child and every output in that preview; `pulumi up` then creates them.
+    const h = await startMocks({ preview: true });
+    class Vm extends pulumi.CustomResource {
+      declare readonly ip: pulumi.Output<string>;
+      constructor(name: string) {
+        super("test:index:Vm", name, { ip: undefined });
+      }
+    }
+    const vm = new Vm("vm");
+    const m = new (loadMultus().Multus)("multus", { nodes: [{ host: vm.ip }], k3sVersion: "v1.32.2+k3s1" });
+    await h.settle();
+    expect(h.registrations.map((r) => r.name).sort()).to.deep.equal(["multus", "vm"]);
+    expect(Object.values(await knownness(m))).to.deep.equal(
+      Object.values(ALL_KNOWN_BUT_STATUS).map(() => false),
+    );
   });
 
   it("detected, preview of an existing stack: the state's stdout makes every output known", async () => {
