@@ -1,0 +1,169 @@
+#!/bin/sh
+# k3s-multus node clean-up, run on destroy after the NetworkAttachmentDefinitions and the Helm
+# release are gone. POSIX sh: runs in dash, busybox ash and bash.
+#
+# Usage: cleanup.sh CONF_DIR BIN_DIR WHEREABOUTS
+#   CONF_DIR     the CNI conf dir the chart wrote to (e.g. /var/lib/rancher/k3s/agent/etc/cni/net.d)
+#   BIN_DIR      the CNI bin dir the chart wrote to (e.g. /var/lib/rancher/k3s/data/cni)
+#   WHEREABOUTS  yes when the chart installed whereabouts, else no
+#
+# Removes exactly what the rke2-multus chart leaves on a node, and nothing else:
+#   CONF_DIR/00-multus.conf, CONF_DIR/00-multus.conflist, CONF_DIR/multus.d/, BIN_DIR/multus,
+#   and with WHEREABOUTS=yes also CONF_DIR/whereabouts.d/ and BIN_DIR/whereabouts.
+# Flannel's 10-flannel.conflist, other CNI configs and every other binary in BIN_DIR (including
+# the reference plugins the chart's init container copies, which on K3s are K3s's own) stay.
+# Prints one `removed <path>` line per item and a summary; exits 0 when there is nothing left to
+# remove, so running it twice is harmless. On failure prints `error=<code> <message>` to stdout,
+# the message to stderr, and exits with 2 (usage), 4 (no-permission), 5 (bad-path: a directory
+# that is not a safe absolute path at least two levels below /), 6 (refused: an item has an
+# unexpected type, e.g. a directory named multus; nothing is removed unless every check passes) or
+# 1 (failed: rm itself failed, e.g. on a read-only file system).
+
+set -u
+IFS=' 	
+'
+LC_ALL=C
+export LC_ALL
+ME=k3s-multus-cleanup
+
+# fail CODE STATUS MESSAGE
+fail() {
+  f_msg=$(printf '%s' "$3" | tr '\n\r' '  ')
+  printf 'error=%s %s\n' "$1" "$f_msg"
+  printf '%s: %s\n' "$ME" "$f_msg" >&2
+  exit "$2"
+}
+
+whoami_() {
+  w_name=$(id -un 2>/dev/null) || w_name="uid $(id -u)"
+  printf '%s' "$w_name"
+}
+
+no_permission() {
+  fail no-permission 4 "cannot $1 as user $(whoami_); connect as root, or set sudo: true for a user allowed to run sudo without a password"
+}
+
+# strip_slash PATH: sets SP to PATH without trailing slashes.
+strip_slash() {
+  SP=$1
+  while :; do
+    case $SP in
+      */) SP=${SP%/} ;;
+      *) break ;;
+    esac
+  done
+}
+
+# safe_path PATH: the rule of parseSafePath (provider/src/plan/paths.ts): absolute; only letters,
+# digits and / . _ - + @ :; no '.', '..' or empty component; not / itself; at most 1024 characters.
+safe_path() {
+  case $1 in
+    /*) ;;
+    *) return 1 ;;
+  esac
+  case $1 in
+    *[!A-Za-z0-9._+@:/-]*) return 1 ;;
+  esac
+  sp_path=$1
+  [ "${#sp_path}" -le 1024 ] || return 1
+  strip_slash "$1"
+  [ -n "$SP" ] || return 1
+  case "$SP/" in
+    *//* | */./* | */../*) return 1 ;;
+  esac
+  return 0
+}
+
+# check_access DIR: fails with no-permission when an existing directory on the way to DIR, or DIR
+# itself, cannot be searched by this user (so that "absent" is never a misreading of "hidden").
+check_access() {
+  ca_rest=${1#/}
+  ca_walk=
+  while [ -n "$ca_rest" ]; do
+    ca_walk=$ca_walk/${ca_rest%%/*}
+    case $ca_rest in
+      */*) ca_rest=${ca_rest#*/} ;;
+      *) ca_rest= ;;
+    esac
+    [ -d "$ca_walk" ] || return 0
+    [ -x "$ca_walk" ] || no_permission "search $ca_walk"
+  done
+}
+
+# dir_arg NAME VALUE: a safe absolute path at least two levels below / (so never /, /etc or /opt).
+dir_arg() {
+  safe_path "$2" || fail bad-path 5 "$1 is not a safe absolute path (letters, digits and / . _ - + @ : only, no . or .. component): $2"
+  strip_slash "$2"
+  case $SP in
+    /*/*) ;;
+    *) fail bad-path 5 "$1 must be at least two levels below / (e.g. /etc/cni/net.d): $2" ;;
+  esac
+}
+
+[ "$#" -eq 3 ] || fail usage 2 "usage: cleanup.sh CONF_DIR BIN_DIR yes|no"
+dir_arg CONF_DIR "$1"
+CONF_DIR=$SP
+dir_arg BIN_DIR "$2"
+BIN_DIR=$SP
+case $3 in
+  yes | no) WHEREABOUTS=$3 ;;
+  *) fail usage 2 "WHEREABOUTS must be yes or no: $3" ;;
+esac
+
+# Each item: its kind (file or dir) and path. A file item may be a regular file or a symlink; a
+# dir item a directory or a symlink (rm removes the link, never what it points to).
+ITEMS="file $CONF_DIR/00-multus.conf
+file $CONF_DIR/00-multus.conflist
+dir $CONF_DIR/multus.d
+file $BIN_DIR/multus"
+if [ "$WHEREABOUTS" = yes ]; then
+  ITEMS="$ITEMS
+dir $CONF_DIR/whereabouts.d
+file $BIN_DIR/whereabouts"
+fi
+
+check_access "$CONF_DIR"
+check_access "$BIN_DIR"
+
+# First pass: check every item that exists; remove nothing unless all of them can go.
+FOUND=
+NL='
+'
+set -f
+IFS=$NL
+for item in $ITEMS; do
+  kind=${item%% *}
+  path=${item#* }
+  [ -e "$path" ] || [ -L "$path" ] || continue
+  if [ ! -L "$path" ]; then
+    case $kind in
+      file) [ -d "$path" ] && fail refused 6 "refusing to remove $path: it is a directory, expected the file the chart writes" ;;
+      dir) [ -d "$path" ] || fail refused 6 "refusing to remove $path: it is not a directory, expected the directory the chart writes" ;;
+    esac
+  fi
+  [ -w "${path%/*}" ] || no_permission "remove $path"
+  FOUND=$FOUND$item$NL
+done
+
+# Second pass: remove.
+COUNT=0
+for item in $FOUND; do
+  kind=${item%% *}
+  path=${item#* }
+  if [ "$kind" = dir ] && [ ! -L "$path" ]; then
+    rm -rf -- "$path" || fail failed 1 "could not remove $path"
+  else
+    rm -f -- "$path" || fail failed 1 "could not remove $path"
+  fi
+  printf 'removed %s\n' "$path"
+  COUNT=$((COUNT + 1))
+done
+IFS=' 	
+'
+set +f
+
+if [ "$COUNT" -eq 0 ]; then
+  printf '%s: nothing to remove in %s and %s\n' "$ME" "$CONF_DIR" "$BIN_DIR"
+else
+  printf '%s: removed %s item(s) from %s and %s\n' "$ME" "$COUNT" "$CONF_DIR" "$BIN_DIR"
+fi
