@@ -1,0 +1,212 @@
+/**
+ * The one-line commands of provider/src/node/scripts.ts: validation, quoting, and the exact strings
+ * run through a login shell on simulated nodes whose /bin/sh is dash, busybox or bash.
+ */
+import { spawnSync } from "node:child_process";
+import { expect } from "chai";
+import {
+  cleanupCommand,
+  compactScript,
+  detectCommand,
+  readNodeScript,
+  shellQuote,
+} from "../../provider/src/node/scripts";
+import { parseDetection } from "../../provider/src/plan/detection";
+import { expectMultusError } from "../helpers/errors";
+import {
+  cniFiles,
+  containerdV3,
+  ctrdConfig,
+  DEFAULT_DATA_DIR as DD,
+  detectOutput,
+  k3sFiles,
+} from "../helpers/k3sfixtures";
+import { paths, runOnNode, shellArgv, SHELLS, SimNode } from "../helpers/simnode";
+import { requireNamespaces, requireTools } from "../helpers/tools";
+
+const CONF = `${DD}/agent/etc/cni/net.d`;
+const BIN = `${DD}/data/cni`;
+const NODE: SimNode = {
+  files: {
+    ...k3sFiles("v1.32.2+k3s1"),
+    [ctrdConfig(DD, true)]: { content: containerdV3({ binDir: BIN, confDir: CONF }), mode: 0o600 },
+    ...cniFiles(BIN, CONF).keep,
+    ...cniFiles(BIN, CONF).chart,
+  },
+};
+const EXPECTED = detectOutput({
+  tag: "v1.32.2+k3s1",
+  flannel: true,
+  binDir: BIN,
+  confDir: CONF,
+  containerdConfig: ctrdConfig(DD, true),
+});
+
+describe("node commands", () => {
+  describe("building", () => {
+    it("runs the script with sh -c and passes parameters as quoted arguments", () => {
+      const cmd = detectCommand({ sudo: false, dataDir: "/srv/k3s/" });
+      expect(cmd.startsWith("sh -c '")).to.equal(true);
+      expect(cmd.endsWith("' k3s-multus-detect '/srv/k3s'")).to.equal(true);
+      expect(cmd).not.to.include("\n#");
+      expect(cmd).not.to.include("sudo -n");
+      expect(detectCommand({ sudo: false }).endsWith("' k3s-multus-detect")).to.equal(true);
+      const clean = cleanupCommand({
+        sudo: false,
+        binDir: "/opt/cni/bin",
+        confDir: "/etc/cni/net.d/",
+        whereabouts: true,
+      });
+      expect(clean.endsWith("' k3s-multus-cleanup '/etc/cni/net.d' '/opt/cni/bin' 'yes'")).to.equal(true);
+    });
+
+    it("wraps in sudo -n only when asked", () => {
+      const cmd = cleanupCommand({
+        sudo: true,
+        binDir: "/opt/cni/bin",
+        confDir: "/etc/cni/net.d",
+        whereabouts: false,
+      });
+      expect(cmd).to.match(/^sh -c '[^']*sudo -n[^']*' k3s-multus-cleanup '/);
+      expect(cmd.endsWith(" '/etc/cni/net.d' '/opt/cni/bin' 'no'")).to.equal(true);
+    });
+
+    const refusals: { name: string; build: () => unknown; field: string }[] = [
+      {
+        name: "relative data dir",
+        build: () => detectCommand({ sudo: false, dataDir: "var/lib" }),
+        field: "dataDir",
+      },
+      {
+        name: "data dir with $()",
+        build: () => detectCommand({ sudo: true, dataDir: "/a/$(reboot)" }),
+        field: "dataDir",
+      },
+      { name: "data dir /", build: () => detectCommand({ sudo: false, dataDir: "/" }), field: "dataDir" },
+      {
+        name: "bin dir with ;",
+        build: () =>
+          cleanupCommand({ sudo: false, binDir: "/opt/x;rm", confDir: "/etc/cni/net.d", whereabouts: false }),
+        field: "binDir",
+      },
+      {
+        name: "conf dir one level below /",
+        build: () =>
+          cleanupCommand({ sudo: false, binDir: "/opt/cni/bin", confDir: "/etc", whereabouts: false }),
+        field: "confDir",
+      },
+      {
+        name: "conf dir with a newline",
+        build: () =>
+          cleanupCommand({
+            sudo: false,
+            binDir: "/opt/cni/bin",
+            confDir: "/etc/cni\n/x",
+            whereabouts: false,
+          }),
+        field: "confDir",
+      },
+      {
+        name: "sudo not a boolean",
+        build: () => detectCommand({ sudo: "yes" as unknown as boolean }),
+        field: "sudo",
+      },
+      {
+        name: "whereabouts not a boolean",
+        build: () =>
+          cleanupCommand({
+            sudo: false,
+            binDir: "/opt/cni/bin",
+            confDir: "/etc/cni/net.d",
+            whereabouts: 1 as unknown as boolean,
+          }),
+        field: "whereabouts",
+      },
+    ];
+    for (const row of refusals) {
+      it(`refuses ${row.name}`, () => {
+        expectMultusError(row.build, { field: row.field });
+      });
+    }
+
+    it("shellQuote refuses NUL", () => {
+      expectMultusError(() => shellQuote("a\0b"), { field: "shellQuote" });
+    });
+
+    it("compactScript drops only comment and blank lines", () => {
+      for (const name of ["detect.sh", "cleanup.sh"] as const) {
+        const full = readNodeScript(name);
+        const compact = compactScript(full);
+        expect(compact.length).to.be.lessThan(full.length * 0.8);
+        const code = full.split("\n").filter((l) => l.trim() !== "" && !/^\s*#/.test(l));
+        expect(compact.split("\n")).to.deep.equal(code);
+      }
+    });
+  });
+
+  describe("shellQuote in real shells", function () {
+    before(function () {
+      requireTools(this, ...SHELLS);
+    });
+    const hostile = [
+      "",
+      "plain",
+      "it's",
+      "'",
+      "''",
+      "a b",
+      "$(id)",
+      "`id`",
+      "; rm -rf /",
+      '"\\"',
+      "a\nb",
+      "\t*?[]~{}!#&|<>",
+    ];
+    for (const shell of SHELLS) {
+      it(`round-trips hostile strings in ${shell}`, () => {
+        for (const s of hostile) {
+          const r = spawnSync(
+            shellArgv(shell)[0],
+            [...shellArgv(shell).slice(1), "-c", `printf '%s' ${shellQuote(s)}`],
+            {
+              encoding: "utf8",
+            },
+          );
+          expect(r.stdout, JSON.stringify(s)).to.equal(s);
+        }
+      });
+    }
+  });
+
+  describe("the exact command strings on simulated nodes", function () {
+    this.timeout(60000);
+    before(function () {
+      requireNamespaces(this);
+      requireTools(this, ...SHELLS);
+    });
+
+    for (const binSh of SHELLS) {
+      for (const sudo of [false, true]) {
+        it(`detect and cleanup as root, /bin/sh = ${binSh}, sudo: ${sudo}`, () => {
+          const node = { ...NODE, binSh };
+          const d = runOnNode(node, { command: { text: detectCommand({ sudo }) } });
+          expect(d.stdout, d.stderr).to.equal(EXPECTED);
+          expect(d.status).to.equal(0);
+          expect(parseDetection("n1", d.stdout).binDir).to.equal(BIN);
+          const text = cleanupCommand({ sudo, binDir: BIN, confDir: CONF, whereabouts: true });
+          const c = runOnNode(node, { command: { text } });
+          expect(c.status, c.stderr).to.equal(0);
+          expect(paths(c.after)).not.to.include(`${BIN}/multus`);
+          expect(paths(c.after)).to.include(`${BIN}/bridge`);
+        });
+      }
+    }
+
+    it("with bash as the login shell (Debian's root) and a pinned data dir", () => {
+      const r = runOnNode(NODE, {
+        command: { text: detectCommand({ sudo: true, dataDir: DD }), loginShell: "bash" },
+      });
+      expect(r.stdout, r.stderr).to.equal(EXPECTED);
+    });
+  });
+});
