@@ -69,8 +69,8 @@ function packageVersion(): string {
 }
 
 /**
- * Reads the inputs file. Parse errors report the position and the parser's one-line message only,
- * never the surrounding text: the file may hold private keys.
+ * Reads the inputs file. Parse errors report the parser's error code and the position only, never
+ * any text of the file: it may hold private keys.
  */
 function readInputs(io: Io, file: string): unknown {
   let text: string;
@@ -83,10 +83,13 @@ function readInputs(io: Io, file: string): unknown {
   try {
     return parseYaml(text);
   } catch (e) {
-    const first = String((e as Error).message)
-      .split("\n")[0]
-      .replace(/:$/, "");
-    throw new InputError(`${file}: not valid YAML or JSON: ${first}`);
+    // Only the parser's error code and position: its messages quote the offending text (e.g.
+    // "Block scalar header includes extra characters: |<the rest of the line>"), which may be a key.
+    const { code, linePos } = e as { code?: unknown; linePos?: { line: number; col: number }[] };
+    const at = linePos?.[0] ? ` at line ${linePos[0].line}, column ${linePos[0].col}` : "";
+    throw new InputError(
+      `${file}: not valid YAML or JSON: ${typeof code === "string" ? code : "unparsable"}${at}`,
+    );
   }
 }
 
