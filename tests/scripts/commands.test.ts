@@ -9,6 +9,7 @@ import {
   compactScript,
   detectCommand,
   readNodeScript,
+  SCRIPTS_DIR,
   shellQuote,
 } from "../../provider/src/node/scripts";
 import { parseDetection } from "../../provider/src/plan/detection";
@@ -200,6 +201,20 @@ describe("node commands", () => {
           expect(paths(c.after)).to.include(`${BIN}/bridge`);
         });
       }
+    }
+
+    for (const shell of SHELLS) {
+      it(`by hand, as docs/node-scripts.md says: sh -s [-- args] < script (${shell})`, () => {
+        const sh = shellArgv(shell).join(" ");
+        const detect = runOnNode(NODE, {
+          command: { text: `${sh} -s -- ${DD}/ < ${SCRIPTS_DIR}/detect.sh` },
+        });
+        expect(detect.stdout, detect.stderr).to.equal(EXPECTED);
+        const clean = `${sh} -s -- ${CONF} ${BIN} no < ${SCRIPTS_DIR}/cleanup.sh`;
+        const c = runOnNode(NODE, { command: { text: clean } });
+        expect(c.stdout, c.stderr).to.include(`removed ${BIN}/multus\n`);
+        expect(paths(c.after)).to.include(`${BIN}/whereabouts`);
+      });
     }
 
     it("with bash as the login shell (Debian's root) and a pinned data dir", () => {
