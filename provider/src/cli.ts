@@ -81,7 +81,8 @@ function readInputs(io: Io, file: string): unknown {
     throw new InputError(`${file}: cannot read the inputs file${code ? ` (${code})` : ""}`);
   }
   try {
-    return parseYaml(text);
+    // No warnings: the parser prints them to stderr with the offending line of the file.
+    return parseYaml(text, { logLevel: "error" });
   } catch (e) {
     // Only the parser's error code and position: its messages quote the offending text (e.g.
     // "Block scalar header includes extra characters: |<the rest of the line>"), which may be a key.
