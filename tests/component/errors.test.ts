@@ -205,21 +205,22 @@ describe("Multus component: errors", () => {
     });
   });
 
-  describe("from the chart values (checked against the layout)", () => {
-    it("the thick plugin, with pinned facts: no Release, NAD or clean-up Command", async () => {
-      const run = await deploy({
-        nodes: [{ host: "10.8.0.1" }],
-        k3sVersion: "v1.32.2+k3s1",
-        networks: [MACVLAN_WHEREABOUTS],
-        chart: { values: { thickPlugin: { enabled: true } } },
+  describe("from the chart values (checked before any node is contacted)", () => {
+    const cases = [
+      { name: "pinned facts", args: { k3sVersion: "v1.32.2+k3s1" } },
+      { name: "detection (no detect Command runs)", args: {} },
+    ];
+    for (const c of cases) {
+      it(`the thick plugin, with ${c.name}: nothing but the component registered`, async () => {
+        const run = await deploy({
+          nodes: [{ host: "10.8.0.1" }],
+          ...c.args,
+          networks: [MACVLAN_WHEREABOUTS],
+          chart: { values: { thickPlugin: { enabled: true } } },
+        });
+        await expectFailure(run, ALL, ["chart.values.thickPlugin.enabled: "]);
+        expect(run.h.registrations.map((r) => r.name)).to.deep.equal(["multus"]);
       });
-      await expectFailure(
-        run,
-        PLANNED.filter((k) => !k.startsWith("cni")),
-        ["chart.values.thickPlugin.enabled: "],
-      );
-      expect(run.h.registrations.map((r) => r.name)).to.deep.equal(["multus"]);
-      expect(await valueOf(run.m.cniBinDir)).to.equal("/var/lib/rancher/k3s/data/cni");
-    });
+    }
   });
 });

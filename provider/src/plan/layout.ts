@@ -52,7 +52,8 @@ export function usesFixedCniBinDir(v: K3sVersion): boolean {
   return since !== undefined && v.patch >= since;
 }
 
-function fromConfDir(binDir: string, confDir: string): CniLayout {
+/** The layout for a bin dir and a conf dir: the Multus kubeconfig and whereabouts config live under the conf dir. */
+export function fromConfDir(binDir: string, confDir: string): CniLayout {
   return {
     binDir,
     confDir,

@@ -84,18 +84,15 @@ function parseSecret(field: string, value: unknown): void {
  */
 export function stripSecrets(field: string, value: unknown): unknown {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
-  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  for (const key of SECRET_NODE_FIELDS) {
-    parseSecret(`${field}.${key}`, out[key]);
-    delete out[key];
-  }
+  const withoutCredentials = (f: string, record: Record<string, unknown>): Record<string, unknown> => {
+    const { privateKey, privateKeyPassword, password, ...rest } = record;
+    for (const [key, secret] of Object.entries({ privateKey, privateKeyPassword, password }))
+      parseSecret(`${f}.${key}`, secret);
+    return rest;
+  };
+  const out = withoutCredentials(field, value as Record<string, unknown>);
   if (typeof out.proxy === "object" && out.proxy !== null && !Array.isArray(out.proxy)) {
-    const proxy: Record<string, unknown> = { ...(out.proxy as Record<string, unknown>) };
-    for (const key of SECRET_NODE_FIELDS) {
-      parseSecret(`${field}.proxy.${key}`, proxy[key]);
-      delete proxy[key];
-    }
-    out.proxy = proxy;
+    out.proxy = withoutCredentials(`${field}.proxy`, out.proxy as Record<string, unknown>);
   }
   return out;
 }

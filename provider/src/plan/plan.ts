@@ -9,7 +9,7 @@ import {
   parseChartVersion,
   planCharts,
 } from "./chart";
-import { CniLayout, LayoutOverrides } from "./layout";
+import { CniLayout, DEFAULT_DATA_DIR, fromConfDir, LayoutOverrides } from "./layout";
 import { parseBoolean, parseInteger, parseList, parseNamespace, parseOneOf, parseRecord } from "./names";
 import {
   NETWORKS_ANNOTATION,
@@ -150,6 +150,24 @@ function parseIpamList(value: unknown, networks: readonly NetworkSpec[]): IpamPl
   return IPAM_PLUGINS.filter((p) => used.has(p));
 }
 
+/**
+ * Checks the chart values against a representative K3s layout before any node is contacted: every
+ * check on merged values but the paths themselves holds for any layout, so a refused value fails
+ * here, before detection runs, rather than after.
+ */
+function precheckValues(chart: ChartSettings, ipam: readonly IpamPlugin[], overrides: LayoutOverrides): void {
+  if (chart.values === undefined) return;
+  const confDir = overrides.cniConfDir ?? `${DEFAULT_DATA_DIR}/agent/etc/cni/net.d`;
+  const binDir = overrides.cniBinDir ?? `${DEFAULT_DATA_DIR}/data/cni`;
+  planCharts({
+    version: chart.version,
+    layout: fromConfDir(binDir, confDir),
+    ipam,
+    releaseName: chart.releaseName,
+    userValues: chart.values,
+  });
+}
+
 /** Checks every input that does not need the cluster. Throws {@link MultusError} naming the field. */
 export function validateInputs(input: PlanArgs): ValidatedInputs {
   // Typed callers always pass an object; a file read by the CLI or a plain-JS caller may not. The
@@ -200,6 +218,7 @@ export function validateInputs(input: PlanArgs): ValidatedInputs {
     checkCleanupDir("cniBinDir", overrides.cniBinDir);
     checkCleanupDir("cniConfDir", overrides.cniConfDir);
   }
+  precheckValues(chart, ipam, overrides);
   return { nodes, k3sVersion, k3sDataDir, overrides, ipam, networks, chart, cleanupOnDestroy, pinned };
 }
 
