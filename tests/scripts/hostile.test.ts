@@ -6,15 +6,23 @@
  * parseSafePath must agree on every sample.
  */
 import { expect } from "chai";
-import { cleanupCommand, detectCommand } from "../../provider/src/node/scripts";
+import * as path from "node:path";
+import {
+  cleanupCommand,
+  detectCommand,
+  NodeScriptName,
+  SCRIPTS_DIR,
+  shellQuote,
+} from "../../provider/src/node/scripts";
 import { parseDetection } from "../../provider/src/plan/detection";
 import { tryParseSafePath } from "../../provider/src/plan/paths";
 import { expectMultusError } from "../helpers/errors";
 import { containerdV3, ctrdConfig, DEFAULT_DATA_DIR as DD, k3sFiles } from "../helpers/k3sfixtures";
-import { Entry, paths, runOnNode, SHELLS, SimNode } from "../helpers/simnode";
+import { Entry, paths, runOnNode, Shell, shellArgv, SHELLS, SimNode } from "../helpers/simnode";
 import { requireNamespaces, requireTools } from "../helpers/tools";
 
 const PWNED = "/srv/pwned";
+const SPLIT = "@@k3s-multus-test-split@@";
 const PAYLOADS = [
   `/srv/k3s;touch ${PWNED}`,
   `/srv/$(touch ${PWNED})`,
@@ -58,6 +66,23 @@ const base = (extra: Record<string, Entry> = {}): SimNode => ({
   },
 });
 
+/** Runs several invocations of a script in one node (one namespace); returns each one's stdout. */
+function runEach(
+  node: SimNode,
+  name: NodeScriptName,
+  calls: readonly { shell: Shell; args: readonly string[]; env?: Record<string, string> }[],
+): { outputs: string[]; after: string[] } {
+  const lines = calls.map((c) => {
+    const env = Object.entries(c.env ?? {}).map(([k, v]) => shellQuote(`${k}=${v}`));
+    const argv = [...shellArgv(c.shell), path.join(SCRIPTS_DIR, name), ...c.args].map(shellQuote);
+    return `printf '%s\\n' ${SPLIT}; ${env.length ? `env ${env.join(" ")} ` : ""}${argv.join(" ")} 2>/dev/null`;
+  });
+  const r = runOnNode(node, { command: { text: lines.join("\n") } });
+  const outputs = r.stdout.split(`${SPLIT}\n`).slice(1);
+  expect(outputs.length, r.stderr).to.equal(calls.length);
+  return { outputs, after: paths(r.after) };
+}
+
 function expectUnharmed(r: { after: readonly string[]; stdout: string; stderr: string }): void {
   expect(paths(r.after), `${r.stdout}${r.stderr}`).not.to.include(PWNED);
 }
@@ -83,34 +108,31 @@ describe("hostile values", function () {
       requireTools(this, ...SHELLS);
     });
 
-    for (const shell of SHELLS) {
-      it(`detect.sh and parseSafePath agree on every sample, and nothing runs (${shell})`, () => {
-        for (const sample of SAMPLES) {
-          const r = runOnNode(base(), { script: { name: "detect.sh", shell, args: [sample] } });
-          expectUnharmed(r);
-          const accepted = tryParseSafePath(sample) !== undefined;
-          expect(
-            r.stdout.startsWith("error=bad-data-dir "),
-            `${JSON.stringify(sample)}: ${r.stdout}`,
-          ).to.equal(!accepted);
-        }
+    it("detect.sh and parseSafePath agree on every sample, and nothing runs (dash, busybox, bash)", () => {
+      const calls = SHELLS.flatMap((shell) => SAMPLES.map((sample) => ({ shell, args: [sample] })));
+      const { outputs, after } = runEach(base(), "detect.sh", calls);
+      expect(after).not.to.include(PWNED);
+      calls.forEach((c, i) => {
+        const accepted = tryParseSafePath(c.args[0]) !== undefined;
+        expect(
+          outputs[i].startsWith("error=bad-data-dir "),
+          `${c.shell} ${JSON.stringify(c.args[0])}: ${outputs[i]}`,
+        ).to.equal(!accepted);
       });
+    });
 
-      it(`cleanup.sh refuses unsafe directories as arguments (${shell})`, () => {
-        for (const p of PAYLOADS) {
-          const r = runOnNode(base(), {
-            script: { name: "cleanup.sh", shell, args: [p, "/opt/cni/bin", "yes"] },
-          });
-          expectUnharmed(r);
-          expect(r.stdout, JSON.stringify(p)).to.match(/^error=bad-path /);
-          const s = runOnNode(base(), {
-            script: { name: "cleanup.sh", shell, args: ["/etc/cni/net.d", "/opt/cni/bin", p] },
-          });
-          expectUnharmed(s);
-          expect(s.stdout).to.match(/^error=usage /);
-        }
-      });
-    }
+    it("cleanup.sh refuses unsafe directories and values as arguments (dash, busybox, bash)", () => {
+      const calls = SHELLS.flatMap((shell) =>
+        PAYLOADS.flatMap((p) => [
+          { shell, args: [p, "/opt/cni/bin", "yes"], want: /^error=bad-path / },
+          { shell, args: ["/etc/cni/net.d", p, "yes"], want: /^error=bad-path / },
+          { shell, args: ["/etc/cni/net.d", "/opt/cni/bin", p], want: /^error=usage / },
+        ]),
+      );
+      const { outputs, after } = runEach(base(), "cleanup.sh", calls);
+      expect(after).not.to.include(PWNED);
+      calls.forEach((c, i) => expect(outputs[i], `${c.shell} ${JSON.stringify(c.args)}`).to.match(c.want));
+    });
 
     const sources: {
       name: string;
@@ -150,18 +172,16 @@ describe("hostile values", function () {
     ];
     for (const source of sources) {
       it(`a data dir from ${source.name} is refused or inert (dash, busybox, bash)`, () => {
-        for (const shell of SHELLS) {
-          for (const p of PAYLOADS.slice(0, 6)) {
-            const r = runOnNode(source.node(p), {
-              script: { name: "detect.sh", shell },
-              env: source.env?.(p),
-            });
-            expectUnharmed(r);
-            expect(r.stdout, `${shell} ${JSON.stringify(p)}`).to.match(
+        for (const p of PAYLOADS.slice(0, 6)) {
+          const calls = SHELLS.map((shell) => ({ shell, args: [], env: source.env?.(p) }));
+          const { outputs, after } = runEach(source.node(p), "detect.sh", calls);
+          expect(after).not.to.include(PWNED);
+          outputs.forEach((o, i) => {
+            expect(o, `${calls[i].shell} ${JSON.stringify(p)}`).to.match(
               /^(error=bad-data-dir |k3s-multus-detect 1\n)/,
             );
-            if (r.status === 0) expect(() => parseDetection("n1", r.stdout)).not.to.throw();
-          }
+            if (!o.startsWith("error=")) expect(() => parseDetection("n1", o)).not.to.throw();
+          });
         }
       });
     }
