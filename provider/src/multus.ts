@@ -7,7 +7,7 @@ import { MultusPlan, planFor, ValidatedInputs } from "./plan/plan";
 import { installCharts } from "./wiring/charts";
 import { asResourceError, validatedInputs } from "./wiring/inputs";
 import { createNetworks } from "./wiring/networks";
-import { cleanupNode, detectNode } from "./wiring/nodes";
+import { cleanupNode, detectNode, liftNodes } from "./wiring/nodes";
 
 /** The component's type token. */
 export const MULTUS_TYPE = "k3s-multus:index:Multus";
@@ -106,6 +106,7 @@ export function multusOutputs(m: Multus): Record<string, pulumi.Output<unknown>>
  */
 function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusArgs): Wired {
   const parent = { parent: component };
+  const nodeList = liftNodes(args.nodes);
   let layout: pulumi.Output<CniLayout>;
   let k3sVersions: pulumi.Output<{ [key: string]: string }>;
   if (v.pinned) {
@@ -117,7 +118,7 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
     k3sVersions = pulumi.output<Record<string, string>>({});
   } else {
     const outputs = v.nodes.map((node, i) =>
-      detectNode(name, node, i, args.nodes, v.k3sDataDir, args.redetect, component).stdout.apply((stdout) =>
+      detectNode(name, node, i, nodeList, v.k3sDataDir, args.redetect, component).stdout.apply((stdout) =>
         asResourceError(component, () => parseDetection(node.host, stdout)),
       ),
     );
@@ -138,7 +139,7 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
   }
   const whereabouts = v.ipam.includes("whereabouts");
   const cleanups = v.nodes.map((node, i) =>
-    cleanupNode(name, node, i, args.nodes, plan.layout, whereabouts, v.cleanupOnDestroy, component),
+    cleanupNode(name, node, i, nodeList, plan.layout, whereabouts, v.cleanupOnDestroy, component),
   );
   const releases = installCharts(name, v, plan, args.chart, k8sOpts, cleanups);
   const releaseList = releases.crd ? [releases.crd, releases.multus] : [releases.multus];

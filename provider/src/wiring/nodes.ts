@@ -8,13 +8,13 @@ import { NodeTarget } from "../plan/nodes";
 /** SSH settings of the clean-up command: fail fast on a node that is gone, so the rest of a destroy goes on. */
 const CLEANUP_DIAL_ERROR_LIMIT = 3;
 
-/** The `@pulumi/command` connection for node `index`, credentials kept in their (secret) Outputs. */
-export function connectionOf(
-  nodes: pulumi.Input<pulumi.Input<NodeArgs>[]> | undefined,
-  index: number,
-  dialErrorLimit?: number,
-) {
-  return pulumi.output(nodes).apply((list) => {
+/**
+ * The `@pulumi/command` connection for node `index`, credentials kept in their (secret) Outputs.
+ * `nodes` is the list lifted once by {@link liftNodes}: `pulumi.output` copies the whole list, so
+ * lifting it per connection made the component quadratic in the number of nodes.
+ */
+export function connectionOf(nodes: NodeList, index: number, dialErrorLimit?: number) {
+  return nodes.apply((list) => {
     const n = (list ?? [])[index];
     return {
       host: n.host,
@@ -37,7 +37,7 @@ export function detectNode(
   prefix: string,
   node: NodeTarget,
   index: number,
-  nodes: MultusNodes,
+  nodes: NodeList,
   dataDir: string | undefined,
   redetect: pulumi.Input<string> | undefined,
   parent: pulumi.Resource,
@@ -66,7 +66,7 @@ export function cleanupNode(
   prefix: string,
   node: NodeTarget,
   index: number,
-  nodes: MultusNodes,
+  nodes: NodeList,
   layout: pulumi.Output<CniLayout>,
   whereabouts: boolean,
   enabled: boolean,
@@ -88,3 +88,11 @@ export function cleanupNode(
 
 /** The raw node list as the user gave it (possibly a secret Output). */
 export type MultusNodes = pulumi.Input<pulumi.Input<NodeArgs>[]> | undefined;
+
+/** The node list as one Output, lifted once for all the nodes' connections. */
+export type NodeList = pulumi.Output<pulumi.Unwrap<MultusNodes>>;
+
+/** Lifts the raw node list once (see {@link connectionOf}). */
+export function liftNodes(nodes: MultusNodes): NodeList {
+  return pulumi.output(nodes);
+}
