@@ -142,6 +142,8 @@ describe("provider plugin (as started by the engine)", function () {
           state: res.state,
           logs: engine.logs.filter((l) => l.severity !== "debug"),
         });
+        // Both fake credentials contain this marker: no fragment of either may show.
+        expect(everything).to.not.include("do-not-leak");
         for (const secret of [FAKE_PRIVATE_KEY, FAKE_KUBECONFIG]) {
           expect(everything).to.not.include(JSON.stringify(secret).slice(1, -1));
           expect(plugin.stderr).to.not.include(secret);
