@@ -74,12 +74,15 @@ export function parseRecord(field: string, value: unknown): Record<string, unkno
   return value as Record<string, unknown>;
 }
 
-/** An array with at most `max` elements. */
+/**
+ * An array with at most `max` elements. A sparse array's holes become `undefined` elements, so that
+ * the callers' `map` checks them (it would skip a hole, letting `[,]` pass as a list of one).
+ */
 export function parseList(field: string, value: unknown, max: number): unknown[] {
   if (!Array.isArray(value)) throw new MultusError(field, value, "expected a list");
   if (value.length > max)
     throw new MultusError(field, `(${value.length} items)`, `expected at most ${max} items`);
-  return value;
+  return Array.from(value);
 }
 
 /** Refuses keys that are not in `known`, so that a misspelt option is an error rather than ignored. */
