@@ -5,6 +5,8 @@
 import { expect } from "chai";
 import { parse as parseYaml } from "yaml";
 import { MultusError } from "../../provider/src/errors";
+import { stripSecrets } from "../../provider/src/plan/nodes";
+import { PlanArgs } from "../../provider/src/plan/plan";
 
 /** The result of a call that may refuse its input. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: MultusError };
@@ -74,3 +76,22 @@ export function expectYamlRoundTrip(text: string, value: unknown): void {
 
 /** fast-check settings: moderate run counts; fast-check prints the seed and path of a failure. */
 export const RUNS = { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) };
+
+/**
+ * What the component hands validateInputs (provider/src/wiring/inputs.ts): node and proxy
+ * credentials type-checked and dropped, the chart's repository credentials likewise.
+ */
+export function componentView(args: Record<string, unknown>): PlanArgs {
+  const nodes = Array.isArray(args.nodes)
+    ? args.nodes.map((n, i) => stripSecrets(`nodes[${i}]`, n))
+    : args.nodes;
+  let chart = args.chart;
+  if (typeof chart === "object" && chart !== null && !Array.isArray(chart)) {
+    const { repositoryUsername, repositoryPassword, ...rest } = chart as Record<string, unknown>;
+    for (const [key, v] of Object.entries({ repositoryUsername, repositoryPassword }))
+      if (v !== undefined && typeof v !== "string")
+        throw new MultusError(`chart.${key}`, "(secret)", "expected a string", "has the wrong type");
+    chart = rest;
+  }
+  return { ...args, nodes, chart };
+}

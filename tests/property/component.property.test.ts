@@ -10,29 +10,12 @@ import fc from "fast-check";
 import { MultusError } from "../../provider/src/errors";
 import { parseDetection } from "../../provider/src/plan/detection";
 import { clusterLayout, pinnedLayout } from "../../provider/src/plan/layout";
-import { stripSecrets } from "../../provider/src/plan/nodes";
-import { MultusPlan, PlanArgs, planFor, validateInputs } from "../../provider/src/plan/plan";
+import { MultusPlan, planFor, validateInputs } from "../../provider/src/plan/plan";
 import { COMMAND, detectOutput, MULTUS, NAD, RELEASE, runMultus } from "../security/harness";
 import * as arb from "./arbitraries";
-import { asJson, RUNS } from "./check";
+import { asJson, componentView, RUNS } from "./check";
 
 const DETECTED = detectOutput("v1.32.2+k3s1");
-
-/** What the component hands the core: credentials type-checked and dropped (wiring/inputs.ts). */
-function componentView(args: Record<string, unknown>): PlanArgs {
-  const nodes = Array.isArray(args.nodes)
-    ? args.nodes.map((n, i) => stripSecrets(`nodes[${i}]`, n))
-    : args.nodes;
-  let chart = args.chart;
-  if (typeof chart === "object" && chart !== null && !Array.isArray(chart)) {
-    const { repositoryUsername, repositoryPassword, ...rest } = chart as Record<string, unknown>;
-    for (const [key, v] of Object.entries({ repositoryUsername, repositoryPassword }))
-      if (v !== undefined && typeof v !== "string")
-        throw new MultusError(`chart.${key}`, "(secret)", "a string");
-    chart = rest;
-  }
-  return { ...args, nodes, chart };
-}
 
 type Expected =
   | { stage: "inputs" | "plan"; error: MultusError }
@@ -74,7 +57,10 @@ describe("property: the component agrees with the planning core", function () {
         if (want.stage !== "ok") {
           const messages = run.errors();
           expect(messages.length, `the component fails with ${want.error.message}`).to.be.above(0);
-          expect(messages.join("\n")).to.include(want.error.message);
+          // The same field and rule (the echo of a garbage value may differ: the SDK copies inputs).
+          const all = messages.join("\n");
+          expect(all).to.include(`${want.error.field}: `);
+          expect(all).to.include(want.error.allowed);
           for (const r of run.rejections)
             expect(pulumi.ResourceError.isInstance(r), String(r)).to.equal(true);
           const built = run.sent.filter(

@@ -11,13 +11,20 @@ import { cleanupCommand } from "../../provider/src/node/scripts";
 import { parseDetection } from "../../provider/src/plan/detection";
 import { clusterLayout, CniLayout, NodeFacts, pinnedLayout } from "../../provider/src/plan/layout";
 import { parseNetworks } from "../../provider/src/plan/networks";
-import { stripSecrets } from "../../provider/src/plan/nodes";
 import { parseSafePath } from "../../provider/src/plan/paths";
 import { MultusPlan, PlanArgs, planFor, validateInputs, ValidatedInputs } from "../../provider/src/plan/plan";
 import { stableJson, stableYaml } from "../../provider/src/plan/stable";
 import { parseK3sVersion } from "../../provider/src/plan/version";
 import * as arb from "./arbitraries";
-import { asJson, expectYamlRoundTrip, fieldRoot, isStrictSafePath, outcome, RUNS } from "./check";
+import {
+  asJson,
+  componentView,
+  expectYamlRoundTrip,
+  fieldRoot,
+  isStrictSafePath,
+  outcome,
+  RUNS,
+} from "./check";
 
 /** The inputs a MultusError from validateInputs or planFor may name. */
 const INPUT_ROOTS = [
@@ -36,22 +43,6 @@ const INPUT_ROOTS = [
 
 /** Checks across fields: a node list made empty makes cleanupOnDestroy (or the missing pin) the error. */
 const CROSS_FIELD = ["nodes", "cleanupOnDestroy"];
-
-/** What the component does before validateInputs: credentials type-checked and dropped. */
-function componentView(args: Record<string, unknown>): PlanArgs {
-  const nodes = Array.isArray(args.nodes)
-    ? args.nodes.map((n, i) => stripSecrets(`nodes[${i}]`, n))
-    : args.nodes;
-  let chart = args.chart;
-  if (typeof chart === "object" && chart !== null && !Array.isArray(chart)) {
-    const { repositoryUsername, repositoryPassword, ...rest } = chart as Record<string, unknown>;
-    for (const [key, v] of Object.entries({ repositoryUsername, repositoryPassword }))
-      if (v !== undefined && typeof v !== "string")
-        throw new MultusError(`chart.${key}`, "(secret)", "a string");
-    chart = rest;
-  }
-  return { ...args, nodes, chart };
-}
 
 /** JSON text of a generated value ("" when it has none: BigInt, undefined). */
 function jsonText(value: unknown): string {
@@ -171,6 +162,20 @@ describe("property: planning core", function () {
     );
     // The generators must reach planning often enough for this property to mean something.
     expect(planned, "plans reached").to.be.above(RUNS.numRuns / 5);
+  });
+
+  it("a hole in a sparse list is refused like a missing item (found by the component property)", () => {
+    // eslint-disable-next-line no-sparse-arrays -- the point of the test
+    const holes: unknown[] = [, { host: "10.0.0.1" }];
+    for (const [args, field] of [
+      [{ nodes: holes }, "nodes[0]"],
+      [{ k3sVersion: "v1.32.2+k3s1", networks: holes }, "networks[0]"],
+      [{ k3sVersion: "v1.32.2+k3s1", ipam: holes }, "ipam[0]"],
+    ] as const) {
+      const r = outcome(() => validateInputs(args));
+      expect(r.ok, field).to.equal(false);
+      if (!r.ok) expect(r.error.field).to.equal(field);
+    }
   });
 
   it("hostile interface and bridge names are refused naming the field, or land verbatim in valid JSON", () => {
