@@ -4,7 +4,7 @@ import { MultusArgs } from "./args";
 import { parseDetection } from "./plan/detection";
 import { clusterLayout, CniLayout, pinnedLayout } from "./plan/layout";
 import { MultusPlan, planFor, ValidatedInputs } from "./plan/plan";
-import { installCharts } from "./wiring/charts";
+import { installCharts, keepValuesSecret } from "./wiring/charts";
 import { asResourceError, validatedInputs } from "./wiring/inputs";
 import { createNetworks } from "./wiring/networks";
 import { cleanupNode, detectNode, liftNodes } from "./wiring/nodes";
@@ -69,7 +69,7 @@ export class Multus extends pulumi.ComponentResource {
     this.cniBinDir = layout.binDir;
     this.cniConfDir = layout.confDir;
     this.chartVersion = inputs.chart.version.text;
-    this.chartValues = plan.values;
+    this.chartValues = keepValuesSecret(plan.values, args?.chart);
     this.releaseStatus = wired.apply((w) => w.releaseStatus);
     this.networkNames = wired.apply((w) =>
       after(

@@ -131,7 +131,7 @@ describe("Multus component: secrets", () => {
     expect(JSON.stringify(registered.outputs)).not.to.include(SECRET_SIG);
   });
 
-  it("stays plain when the whole node list and chart arrive as secret Outputs (as through Construct)", async () => {
+  it("stays plain when the whole node list and chart arrive as secret Outputs (as through Construct), but for the values", async () => {
     const args = argsWithSecrets();
     const { h, m } = await deploy(
       { ...args, nodes: pulumi.secret(args.nodes ?? []), chart: pulumi.secret(args.chart ?? {}) },
@@ -149,12 +149,31 @@ describe("Multus component: secrets", () => {
       "multus-detect-10-10-0-2",
     ]);
     expect(leaks(h)).to.deep.equal([]);
+    // A whole-secret chart may hold secrets in its values: they are kept secret, conservatively.
     for (const [k, o] of Object.entries(loadMultus().multusOutputs(m))) {
-      expect(await pulumi.isSecret(o), k).to.equal(false);
+      expect(await pulumi.isSecret(o), k).to.equal(k === "chartValues");
     }
     const main = h.named("multus-release");
-    expect(isSecretWrapper(main.wire.values)).to.equal(false);
+    expect(isSecretWrapper(main.wire.values)).to.equal(true);
     expect(isSecretWrapper(main.wire.namespace)).to.equal(false);
-    expect(main.inputs.values.config.cni_conf.binDir).to.equal(NEW_BIN);
+    expect((await outputValues(m)).cniBinDir).to.equal(NEW_BIN);
+  });
+
+  it("keeps a secret put in chart.values secret in the Release and in chartValues", async () => {
+    const token = "SECRET-VALUES-0042";
+    const { h, m } = await deploy(
+      {
+        ...argsWithSecrets(),
+        chart: { values: { global: { systemDefaultRegistry: pulumi.secret(token) } } },
+      },
+      { detect: DETECT },
+    );
+    const main = h.named("multus-release");
+    expect(isSecretWrapper(main.wire.values)).to.equal(true);
+    expect(await pulumi.isSecret(m.chartValues)).to.equal(true);
+    expect(await pulumi.isSecret(m.cniBinDir)).to.equal(false);
+    expect(leaks(h)).to.deep.equal([]);
+    const [registered] = h.outputs;
+    expect(isSecretWrapper(registered.outputs.chartValues)).to.equal(true);
   });
 });

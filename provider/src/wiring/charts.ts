@@ -20,6 +20,18 @@ function repositoryOpts(repository: string, chart: pulumi.Input<ChartArgs> | und
 }
 
 /**
+ * `values`, kept secret when the user's `chart.values` are: planning works on unsecreted inputs, so
+ * the secretness is put back here. (Through Construct a chart with repository credentials arrives as
+ * one secret, so its values are kept secret too: conservative, never leaky.)
+ */
+export function keepValuesSecret(
+  values: pulumi.Output<Record<string, unknown>>,
+  chart: pulumi.Input<ChartArgs> | undefined,
+): pulumi.Output<Record<string, unknown>> {
+  return pulumi.output(chart).apply(() => values);
+}
+
+/**
  * Installs the chart(s) of the plan: rke2-multus-crd first where the version needs it, then
  * rke2-multus. The first release depends on `after` (the node clean-up Commands), so that on
  * destroy the releases go first.
@@ -64,7 +76,13 @@ export function installCharts(
   const main = chartOf("rke2-multus");
   const multus = new k8s.helm.v3.Release(
     `${prefix}-release`,
-    { ...common, chart: "rke2-multus", name: main.releaseName, version: main.version, values: main.values },
+    {
+      ...common,
+      chart: "rke2-multus",
+      name: main.releaseName,
+      version: main.version,
+      values: keepValuesSecret(main.values, chartArgs),
+    },
     { ...opts, dependsOn: crd ? [crd] : [...after] },
   );
   return { crd, multus };
