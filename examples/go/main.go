@@ -24,9 +24,9 @@ func main() {
 		}
 		sshKey := cfg.RequireSecret("sshPrivateKey")
 
-		nodes := k3smultus.NodeArgsArray{}
+		nodes := k3smultus.NodeArray{}
 		for _, host := range hosts {
-			nodes = append(nodes, k3smultus.NodeArgsArgs{
+			nodes = append(nodes, k3smultus.NodeArgs{
 				Host:       pulumi.String(host),
 				User:       pulumi.String(user),
 				PrivateKey: sshKey,
@@ -35,14 +35,14 @@ func main() {
 
 		multus, err := k3smultus.NewMultus(ctx, "multus", &k3smultus.MultusArgs{
 			Nodes: nodes,
-			Networks: k3smultus.NetworkArgsArray{
-				k3smultus.NetworkArgsArgs{
+			Networks: k3smultus.NetworkArray{
+				k3smultus.NetworkArgs{
 					Name:      "macvlan-whereabouts",
 					Interface: ptr("eth1"),
 					Type:      ptr(k3smultus.NetworkTypeMacvlan),
 					Master:    ptr("eth0"),
 					Mode:      ptr("bridge"),
-					Ipam: &k3smultus.IpamArgsArgs{
+					Ipam: &k3smultus.IpamArgs{
 						Type:    k3smultus.IpamTypeWhereabouts,
 						Range:   ptr("172.17.0.0/24"),
 						Gateway: ptr("172.17.0.1"),

@@ -64,6 +64,28 @@ function enrich(schema) {
   return schema;
 }
 
+/**
+ * Names object types after the concept, not the TypeScript interface: `NodeArgs` becomes `Node`, so
+ * that the generated SDKs get `NodeArgs` (Python, Go, .NET) rather than `NodeArgsArgs`.
+ */
+function renameArgsTypes(schema) {
+  const renames = {};
+  for (const token of Object.keys(schema.types ?? {})) {
+    const [pkgName, mod, name] = token.split(":");
+    if (name.endsWith("Args") && name !== "Args") renames[token] = `${pkgName}:${mod}:${name.slice(0, -4)}`;
+  }
+  for (const [from, to] of Object.entries(renames)) {
+    if (schema.types[to] !== undefined) throw new Error(`cannot rename ${from} to ${to}: the name is taken`);
+  }
+  const types = {};
+  for (const [token, type] of Object.entries(schema.types)) types[renames[token] ?? token] = type;
+  schema.types = types;
+  const text = JSON.stringify(schema).replace(/"#\/types\/([^"]+)"/g, (m, token) =>
+    renames[token] ? `"#/types/${renames[token]}"` : m,
+  );
+  return JSON.parse(text);
+}
+
 async function generate() {
   const provider = new ComponentProvider({
     name: pkg.name,
@@ -71,7 +93,7 @@ async function generate() {
     dirname: root,
     components: [Multus],
   });
-  const schema = enrich(JSON.parse(await provider.getSchema()));
+  const schema = renameArgsTypes(enrich(JSON.parse(await provider.getSchema())));
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 

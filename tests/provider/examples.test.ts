@@ -196,9 +196,9 @@ describe("example programs use only what the schema offers", () => {
         "Multus",
       );
       expect(problems).to.deep.equal([
-        "$.nodes[0].privateKeys: NodeArgs has no such property",
+        "$.nodes[0].privateKeys: Node has no such property",
         '$.networks[0].type: "vxlan" is not one of macvlan, ipvlan, bridge, host-device',
-        "$.networks[0].ipam.ranges: IpamArgs has no such property",
+        "$.networks[0].ipam.ranges: Ipam has no such property",
       ]);
     });
 
@@ -208,7 +208,7 @@ describe("example programs use only what the schema offers", () => {
       );
       const multus = calls.find((c) => c.callee === "k3s_multus.Multus");
       expect(checkObject(schema, inputs, multus?.kwargs ?? {}, "$", pythonName, "Multus")).to.deep.equal([
-        "$.nodes[0].privatekey: NodeArgs has no such property",
+        "$.nodes[0].privatekey: Node has no such property",
         "$.network: Multus has no such property",
       ]);
       expect(checkOutputs(schema, ["pod_annotation", "pod_annotations"], pythonName, "m")).to.deep.equal([
@@ -218,13 +218,13 @@ describe("example programs use only what the schema offers", () => {
 
     it("in Go", () => {
       const lits = goLiterals(
-        'x := &k3smultus.MultusArgs{Nodes: k3smultus.NodeArgsArray{k3smultus.NodeArgsArgs{Host: pulumi.String("a"), PrivKey: k}}, Netwroks: nil}',
+        'x := &k3smultus.MultusArgs{Nodes: k3smultus.NodeArray{k3smultus.NodeArgs{Host: pulumi.String("a"), PrivKey: k}}, Netwroks: nil}',
         "k3smultus",
       );
       expect(lits.map((l) => `${l.type}: ${l.fields.join(",")}`)).to.deep.equal([
         "MultusArgs: Nodes,Netwroks",
-        "NodeArgsArray: ",
-        "NodeArgsArgs: Host,PrivKey",
+        "NodeArray: ",
+        "NodeArgs: Host,PrivKey",
       ]);
     });
   });

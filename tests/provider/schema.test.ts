@@ -67,14 +67,14 @@ describe("package schema", () => {
     expect(secretsOf(schema.resources["k3s-multus:index:Multus"].inputProperties)).to.deep.equal([
       "kubeconfig",
     ]);
-    for (const t of ["NodeArgs", "ProxyArgs"]) {
+    for (const t of ["Node", "Proxy"]) {
       expect(secretsOf(schema.types[`k3s-multus:index:${t}`]?.properties), t).to.deep.equal([
         "password",
         "privateKey",
         "privateKeyPassword",
       ]);
     }
-    expect(secretsOf(schema.types["k3s-multus:index:ChartArgs"]?.properties)).to.deep.equal([
+    expect(secretsOf(schema.types["k3s-multus:index:Chart"]?.properties)).to.deep.equal([
       "repositoryPassword",
       "repositoryUsername",
     ]);
