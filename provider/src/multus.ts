@@ -4,8 +4,8 @@ import { MultusArgs } from "./args";
 import { parseDetection } from "./plan/detection";
 import { clusterLayout, CniLayout, pinnedLayout } from "./plan/layout";
 import { MultusPlan, planFor, ValidatedInputs } from "./plan/plan";
-import { installCharts, keepValuesSecret } from "./wiring/charts";
-import { asResourceError, validatedInputs } from "./wiring/inputs";
+import { installCharts } from "./wiring/charts";
+import { asResourceError, secretLike, validatedInputs } from "./wiring/inputs";
 import { createNetworks } from "./wiring/networks";
 import { cleanupNode, detectNode, liftNodes } from "./wiring/nodes";
 
@@ -69,7 +69,10 @@ export class Multus extends pulumi.ComponentResource {
     this.cniBinDir = layout.binDir;
     this.cniConfDir = layout.confDir;
     this.chartVersion = inputs.chart.version.text;
-    this.chartValues = keepValuesSecret(plan.values, args?.chart);
+    this.chartValues = secretLike(
+      plan.values,
+      pulumi.output(args?.chart).apply((c) => c?.values),
+    );
     this.releaseStatus = wired.apply((w) => w.releaseStatus);
     this.networkNames = wired.apply((w) =>
       after(
@@ -143,7 +146,7 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
   );
   const releases = installCharts(name, v, plan, args.chart, k8sOpts, cleanups);
   const releaseList = releases.crd ? [releases.crd, releases.multus] : [releases.multus];
-  const nads = createNetworks(name, v.networks, plan, { ...k8sOpts, dependsOn: releaseList });
+  const nads = createNetworks(name, v.networks, plan, args.networks, { ...k8sOpts, dependsOn: releaseList });
   return {
     k3sVersions,
     layout,

@@ -176,4 +176,18 @@ describe("Multus component: secrets", () => {
     const [registered] = h.outputs;
     expect(isSecretWrapper(registered.outputs.chartValues)).to.equal(true);
   });
+
+  it("keeps every NAD config secret when a network field is a secret", async () => {
+    const { h, m } = await deploy(
+      {
+        ...argsWithSecrets(),
+        networks: [{ ...MACVLAN_WHEREABOUTS, master: pulumi.secret("eth0") as unknown as string }],
+      },
+      { detect: DETECT },
+    );
+    const nad = h.named("multus-nad-macvlan-whereabouts");
+    expect(isSecretWrapper((nad.wire.spec as Record<string, unknown>).config)).to.equal(true);
+    expect(await pulumi.isSecret(m.cniBinDir)).to.equal(false);
+    expect(leaks(h)).to.deep.equal([]);
+  });
 });

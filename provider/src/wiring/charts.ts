@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ChartArgs } from "../args";
 import { usesCrdChart } from "../plan/chart";
 import { MultusPlan, ValidatedInputs } from "../plan/plan";
+import { secretLike } from "./inputs";
 
 /** The Helm releases of one Multus: the CRD chart's (where the version has one) and rke2-multus's. */
 export interface Releases {
@@ -17,18 +18,6 @@ function repositoryOpts(repository: string, chart: pulumi.Input<ChartArgs> | und
     username: c?.repositoryUsername === undefined ? undefined : pulumi.secret(c.repositoryUsername),
     password: c?.repositoryPassword === undefined ? undefined : pulumi.secret(c.repositoryPassword),
   }));
-}
-
-/**
- * `values`, kept secret when the user's `chart.values` are: planning works on unsecreted inputs, so
- * the secretness is put back here. (Through Construct a chart with repository credentials arrives as
- * one secret, so its values are kept secret too: conservative, never leaky.)
- */
-export function keepValuesSecret(
-  values: pulumi.Output<Record<string, unknown>>,
-  chart: pulumi.Input<ChartArgs> | undefined,
-): pulumi.Output<Record<string, unknown>> {
-  return pulumi.output(chart).apply(() => values);
 }
 
 /**
@@ -81,7 +70,10 @@ export function installCharts(
       chart: "rke2-multus",
       name: main.releaseName,
       version: main.version,
-      values: keepValuesSecret(main.values, chartArgs),
+      values: secretLike(
+        main.values,
+        pulumi.output(chartArgs).apply((c) => c?.values),
+      ),
     },
     { ...opts, dependsOn: crd ? [crd] : [...after] },
   );

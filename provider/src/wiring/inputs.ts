@@ -54,5 +54,19 @@ export function validatedInputs(resource: pulumi.Resource, args: MultusArgs): pu
     cleanupOnDestroy: args.cleanupOnDestroy,
     allowOverlappingRanges: args.allowOverlappingRanges,
   });
-  return planArgs.apply((a) => asResourceError(resource, () => validateInputs(a)));
+  // Credentials were removed above; secrets inside free-form data are put back by secretLike where used.
+  return pulumi.unsecret(planArgs.apply((a) => asResourceError(resource, () => validateInputs(a))));
+}
+
+/**
+ * `value`, secret whenever `source` is: planning works on unsecreted inputs, so a secret the user put
+ * into free-form data (chart values, a network field) is made secret again where it is used. Through
+ * Construct a list or object with any secret inside arrives as one secret, so this is conservative:
+ * it may keep more secret than needed, never less.
+ */
+export function secretLike<T, S>(
+  value: pulumi.Output<T>,
+  source: pulumi.Input<S> | undefined,
+): pulumi.Output<T> {
+  return pulumi.output(source).apply(() => value);
 }

@@ -1,17 +1,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NetworkSpec } from "../plan/networks";
+import { MultusArgs } from "../args";
 import { MultusPlan } from "../plan/plan";
+import { secretLike } from "./inputs";
 
 /**
  * Creates one NetworkAttachmentDefinition per network, after the releases (so after their CRD).
  * The child is named after the network alone: names are unique within one component, while
- * `<namespace>-<name>` is not (`a`/`b-c` and `a-b`/`c` would both give `a-b-c`).
+ * `<namespace>-<name>` is not (`a`/`b-c` and `a-b`/`c` would both give `a-b-c`). A config is kept
+ * secret when the user's network list carries a secret.
  */
 export function createNetworks(
   prefix: string,
   specs: readonly NetworkSpec[],
   plan: pulumi.Output<MultusPlan>,
+  networksArg: MultusArgs["networks"],
   opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource[] {
   return specs.map(
@@ -22,7 +26,12 @@ export function createNetworks(
           apiVersion: "k8s.cni.cncf.io/v1",
           kind: "NetworkAttachmentDefinition",
           metadata: { name: spec.name, namespace: spec.namespace },
-          spec: { config: plan.apply((p) => p.networks[i].config) },
+          spec: {
+            config: secretLike(
+              plan.apply((p) => p.networks[i].config),
+              networksArg,
+            ),
+          },
         },
         opts,
       ),
