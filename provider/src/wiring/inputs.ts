@@ -43,8 +43,8 @@ export function validatedInputs(resource: pulumi.Resource, args: MultusArgs): pu
     .output(args.chart)
     .apply((c) => asResourceError(resource, () => stripChartCredentials(c)));
   const planArgs: pulumi.Output<PlanArgs> = pulumi.all({
-    nodes: pulumi.unsecret(nodes),
-    chart: pulumi.unsecret(chart),
+    nodes,
+    chart,
     k3sVersion: args.k3sVersion,
     k3sDataDir: args.k3sDataDir,
     cniBinDir: args.cniBinDir,
