@@ -220,4 +220,11 @@ export function run(argv: readonly string[], io: Io = processIo): number {
   }
 }
 
-if (require.main === module) process.exitCode = run(process.argv.slice(2));
+if (require.main === module) {
+  // A reader that stops early (`k3s-multus script detect | head`) is not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
+  process.exitCode = run(process.argv.slice(2));
+}

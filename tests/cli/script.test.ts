@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cleanupCommand, detectCommand } from "../../provider/src/node/scripts";
-import { cli, REPO } from "./helpers";
+import { cli, CLI_BIN, REPO, tempFile } from "./helpers";
 
 const SCRIPTS = path.join(REPO, "provider/scripts");
 const BIN = "/var/lib/rancher/k3s/data/cni";
@@ -60,6 +60,26 @@ describe("cli: k3s-multus script", function () {
       expect(r.stdout).to.equal(`${c.expected()}\n`);
     });
   }
+
+  it("a reader that stops early is not an error (`| head -c 1`)", function () {
+    // More than a pipe buffer (64 KiB) of output, so that the CLI is still writing when head exits.
+    const networks = Array.from({ length: 200 }, (_, i) => ({
+      name: `net-${i}`,
+      type: "macvlan",
+      ipam: { type: "whereabouts", range: `10.${i >> 8}.${i & 255}.0/24` },
+    }));
+    const file = tempFile("big.json", JSON.stringify({ k3sVersion: "v1.32.2+k3s1", networks }));
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        `set -o pipefail; "${process.execPath}" "${CLI_BIN}" render -f "${file}" | head -c 1 >/dev/null`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(r.stderr).to.equal("");
+    expect(r.status).to.equal(0);
+  });
 
   it("the raw scripts run as `ssh NODE sh -s -- ARGS < <(k3s-multus script ...)` does", function () {
     for (const [which] of raw) {
