@@ -1,4 +1,4 @@
-#!/bin/sh
+# shellcheck shell=sh
 # k3s-multus node clean-up, run on destroy after the NetworkAttachmentDefinitions and the Helm
 # release are gone. POSIX sh: runs in dash, busybox ash and bash.
 #
@@ -18,6 +18,10 @@
 # that is not a safe absolute path at least two levels below /), 6 (refused: an item has an
 # unexpected type, e.g. a directory named multus; nothing is removed unless every check passes) or
 # 1 (failed: rm itself failed, e.g. on a read-only file system).
+#
+# Not run alone: the script that runs is provider/scripts/lib.sh (fail, no_permission, strip_slash,
+# safe_path, check_access) followed by this file, as readNodeScript in provider/src/node/scripts.ts
+# joins them; `k3s-multus script cleanup` prints it (docs/node-scripts.md).
 
 set -u
 IFS=' 	
@@ -25,70 +29,6 @@ IFS='
 LC_ALL=C
 export LC_ALL
 ME=k3s-multus-cleanup
-
-# fail CODE STATUS MESSAGE
-fail() {
-  f_msg=$(printf '%s' "$3" | tr '\n\r' '  ')
-  printf 'error=%s %s\n' "$1" "$f_msg"
-  printf '%s: %s\n' "$ME" "$f_msg" >&2
-  exit "$2"
-}
-
-whoami_() {
-  w_name=$(id -un 2>/dev/null) || w_name="uid $(id -u)"
-  printf '%s' "$w_name"
-}
-
-no_permission() {
-  fail no-permission 4 "cannot $1 as user $(whoami_); connect as root, or set sudo: true for a user allowed to run sudo without a password"
-}
-
-# strip_slash PATH: sets SP to PATH without trailing slashes.
-strip_slash() {
-  SP=$1
-  while :; do
-    case $SP in
-      */) SP=${SP%/} ;;
-      *) break ;;
-    esac
-  done
-}
-
-# safe_path PATH: the rule of parseSafePath (provider/src/plan/paths.ts): absolute; only letters,
-# digits and / . _ - + @ :; no '.', '..' or empty component; not / itself; at most 1024 characters.
-safe_path() {
-  case $1 in
-    /*) ;;
-    *) return 1 ;;
-  esac
-  case $1 in
-    *[!A-Za-z0-9._+@:/-]*) return 1 ;;
-  esac
-  sp_path=$1
-  [ "${#sp_path}" -le 1024 ] || return 1
-  strip_slash "$1"
-  [ -n "$SP" ] || return 1
-  case "$SP/" in
-    *//* | */./* | */../*) return 1 ;;
-  esac
-  return 0
-}
-
-# check_access DIR: fails with no-permission when an existing directory on the way to DIR, or DIR
-# itself, cannot be searched by this user (so that "absent" is never a misreading of "hidden").
-check_access() {
-  ca_rest=${1#/}
-  ca_walk=
-  while [ -n "$ca_rest" ]; do
-    ca_walk=$ca_walk/${ca_rest%%/*}
-    case $ca_rest in
-      */*) ca_rest=${ca_rest#*/} ;;
-      *) ca_rest= ;;
-    esac
-    [ -d "$ca_walk" ] || return 0
-    [ -x "$ca_walk" ] || no_permission "search $ca_walk"
-  done
-}
 
 # dir_arg NAME VALUE: a safe absolute path at least two levels below / (so never /, /etc or /opt).
 dir_arg() {
@@ -122,8 +62,8 @@ dir $CONF_DIR/whereabouts.d
 file $BIN_DIR/whereabouts"
 fi
 
-check_access "$CONF_DIR"
-check_access "$BIN_DIR"
+check_access "$CONF_DIR" search
+check_access "$BIN_DIR" search
 
 # First pass: check every item that exists; remove nothing unless all of them can go.
 FOUND=

@@ -1,4 +1,4 @@
-#!/bin/sh
+# shellcheck shell=sh
 # k3s-multus node detection. POSIX sh: runs in dash, busybox ash and bash.
 #
 # Usage: detect.sh [DATA_DIR]
@@ -21,6 +21,10 @@
 # files either) and never calls sudo: the command built by provider/src/node/scripts.ts does that
 # when it is asked to. Values read from the node are only ever compared and printed, never
 # evaluated.
+#
+# Not run alone: the script that runs is provider/scripts/lib.sh (fail, no_permission, strip_slash,
+# safe_path, check_access) followed by this file, as readNodeScript in provider/src/node/scripts.ts
+# joins them; `k3s-multus script detect` prints it (docs/node-scripts.md).
 
 set -u
 IFS=' 	
@@ -30,71 +34,6 @@ export LC_ALL
 NL='
 '
 ME=k3s-multus-detect
-
-# fail CODE STATUS MESSAGE
-fail() {
-  f_msg=$(printf '%s' "$3" | tr '\n\r' '  ')
-  printf 'error=%s %s\n' "$1" "$f_msg"
-  printf '%s: %s\n' "$ME" "$f_msg" >&2
-  exit "$2"
-}
-
-whoami_() {
-  w_name=$(id -un 2>/dev/null) || w_name="uid $(id -u)"
-  printf '%s' "$w_name"
-}
-
-no_permission() {
-  fail no-permission 4 "cannot read $1 as user $(whoami_); connect as root, or set sudo: true for a user allowed to run sudo without a password"
-}
-
-# strip_slash PATH: sets SP to PATH without trailing slashes.
-strip_slash() {
-  SP=$1
-  while :; do
-    case $SP in
-      */) SP=${SP%/} ;;
-      *) break ;;
-    esac
-  done
-}
-
-# safe_path PATH: the rule of parseSafePath (provider/src/plan/paths.ts): absolute; only letters,
-# digits and / . _ - + @ :; no '.', '..' or empty component; not / itself; at most 1024 characters.
-# A trailing slash is allowed (strip_slash removes it).
-safe_path() {
-  case $1 in
-    /*) ;;
-    *) return 1 ;;
-  esac
-  case $1 in
-    *[!A-Za-z0-9._+@:/-]*) return 1 ;;
-  esac
-  sp_path=$1
-  [ "${#sp_path}" -le 1024 ] || return 1
-  strip_slash "$1"
-  [ -n "$SP" ] || return 1
-  case "$SP/" in
-    *//* | */./* | */../*) return 1 ;;
-  esac
-  return 0
-}
-
-# check_access DIR: fails with no-permission when an existing directory on the way to DIR, or DIR
-# itself, cannot be searched by this user (so that "absent" is never a misreading of "hidden").
-check_access() {
-  ca_rest=${1#/}
-  ca_walk=
-  while [ -n "$ca_rest" ]; do
-    ca_walk=$ca_walk/${ca_rest%%/*}
-    case $ca_rest in
-      */*) ca_rest=${ca_rest#*/} ;;
-      *) ca_rest= ;;
-    esac
-    [ -d "$ca_walk" ] || return 0
-    [ -x "$ca_walk" ] || no_permission "$ca_walk"
-  done
-}
 
 # ltrim TEXT: sets LT to TEXT without leading blanks.
 ltrim() {
@@ -230,8 +169,8 @@ VLINE=$(printf '%s' "${VOUT%%"$NL"*}" | tr -d '\r')
 ENV_DATA_DIR=
 ENV_CONFIG=
 if [ -n "$K3S_PID" ]; then
-  [ -r "/proc/$K3S_PID/environ" ] || no_permission "/proc/$K3S_PID/environ (the running k3s)"
-  penv=$({ tr '\000' '\n' <"/proc/$K3S_PID/environ"; } 2>/dev/null) || no_permission "/proc/$K3S_PID/environ"
+  [ -r "/proc/$K3S_PID/environ" ] || no_permission "read /proc/$K3S_PID/environ (the running k3s)"
+  penv=$({ tr '\000' '\n' <"/proc/$K3S_PID/environ"; } 2>/dev/null) || no_permission "read /proc/$K3S_PID/environ"
   set -f
   IFS=$NL
   for e in $penv; do
@@ -288,7 +227,7 @@ CFG_DATA_DIR_FROM=
 CFG_FLANNEL=
 # read_config FILE: top-level `data-dir` (or `d`) and `flannel-backend` keys; a later one wins.
 read_config() {
-  [ -r "$1" ] || no_permission "$1"
+  [ -r "$1" ] || no_permission "read $1"
   while IFS= read -r rc_line || [ -n "$rc_line" ]; do
     case $rc_line in
       data-dir:* | '"data-dir":'* | "'data-dir':"* | d:* | '"d":'* | "'d':"*) rc_key=data ;;
@@ -325,10 +264,10 @@ else
 fi
 case $CFG in
   /*)
-    check_access "${CFG%/*}"
+    check_access "${CFG%/*}" read
     if [ -e "$CFG" ] || [ -L "$CFG" ]; then read_config "$CFG"; fi
     if [ -d "$CFG.d" ]; then
-      { [ -r "$CFG.d" ] && [ -x "$CFG.d" ]; } || no_permission "$CFG.d"
+      { [ -r "$CFG.d" ] && [ -x "$CFG.d" ]; } || no_permission "read $CFG.d"
       for f in "$CFG.d"/*; do
         [ -f "$f" ] || continue
         case $f in
@@ -367,7 +306,7 @@ DD=$SP
 # --- containerd's generated config -------------------------------------------------------------------
 
 CTRD_DIR=$DD/agent/etc/containerd
-check_access "$CTRD_DIR"
+check_access "$CTRD_DIR" read
 CTRD=
 set -f
 IFS=$NL
@@ -410,7 +349,7 @@ toml_string() {
 CNI_BIN=
 CNI_CONF=
 if [ -n "$CTRD" ]; then
-  [ -r "$CTRD" ] || no_permission "$CTRD"
+  [ -r "$CTRD" ] || no_permission "read $CTRD"
   in_cni=
   while IFS= read -r pc_line || [ -n "$pc_line" ]; do
     ltrim "$pc_line"

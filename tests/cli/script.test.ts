@@ -1,12 +1,17 @@
 /**
- * `k3s-multus script`: the raw node scripts (for `ssh NODE sh -s < <(k3s-multus script detect)`) and,
- * with --command, the exact one-line commands the component runs over SSH.
+ * `k3s-multus script`: the raw node scripts, lib.sh then the script (for
+ * `ssh NODE sh -s < <(k3s-multus script detect)`) and, with --command, the exact one-line commands
+ * the component runs over SSH.
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { cleanupCommand, detectCommand } from "../../provider/src/node/scripts";
+import {
+  cleanupCommand,
+  detectCommand,
+  NodeScriptName,
+  readNodeScript,
+} from "../../provider/src/node/scripts";
 import { cli, CLI_BIN, REPO, tempFile } from "./helpers";
 
 const SCRIPTS = path.join(REPO, "provider/scripts");
@@ -14,16 +19,19 @@ const BIN = "/var/lib/rancher/k3s/data/cni";
 const CONF = "/var/lib/rancher/k3s/agent/etc/cni/net.d";
 
 describe("cli: k3s-multus script", function () {
-  const raw: [string, string][] = [
+  const raw: [string, NodeScriptName][] = [
     ["detect", "detect.sh"],
     ["cleanup", "cleanup.sh"],
   ];
   for (const [which, file] of raw) {
-    it(`script ${which} prints provider/scripts/${file} byte for byte`, function () {
+    it(`script ${which} prints provider/scripts/lib.sh and ${file} as \`cat\` joins them, byte for byte`, function () {
       const r = cli(["script", which]);
       expect(r.status).to.equal(0);
       expect(r.stderr).to.equal("");
-      expect(r.stdout).to.equal(fs.readFileSync(path.join(SCRIPTS, file), "utf8"));
+      const cat = spawnSync("cat", ["lib.sh", file], { cwd: SCRIPTS, encoding: "utf8" });
+      expect(cat.status, cat.stderr).to.equal(0);
+      expect(r.stdout).to.equal(cat.stdout);
+      expect(r.stdout).to.equal(readNodeScript(file));
     });
   }
 

@@ -4,7 +4,8 @@
  * users, sudoers and mount points can be added without touching the host, and NODE_ROOTS are fresh
  * tmpfs mounts filled with the node's files. Fake `k3s-server`/`containerd` processes (a copy of
  * dash named so, with the argv and environment given) make /proc look like a running K3s. The real
- * scripts then run in a real shell, and every file under NODE_ROOTS is listed before and after.
+ * scripts (as they run on a node: lib.sh, then the script) then run in a real shell, and every file
+ * under NODE_ROOTS is listed before and after.
  */
 import { spawn, ChildProcess, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -51,8 +52,30 @@ export interface SimNode {
   readonly extraSetup?: readonly string[];
 }
 
+/**
+ * Writes the text that runs on a node for `name` (readNodeScript: provider/scripts/lib.sh, then the
+ * script; compacted as the commands send it, if asked) to `file`, readable by every user. Tests run
+ * this file, never provider/scripts/<name> alone, which lacks lib.sh's functions.
+ */
+export function writeNodeScript(file: string, name: NodeScriptName, compact = false): string {
+  const text = readNodeScript(name);
+  fs.writeFileSync(file, compact ? compactScript(text) : text, { mode: 0o644 });
+  return file;
+}
+
+/** Calls `use` with the path of a temporary file that holds {@link writeNodeScript}'s text. */
+export function withNodeScriptFile<T>(name: NodeScriptName, use: (file: string) => T): T {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-multus-script-"));
+  try {
+    fs.chmodSync(dir, 0o755);
+    return use(writeNodeScript(path.join(dir, name), name));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export interface Run {
-  /** Runs provider/scripts/<name> as a file in `shell` (compacted as the commands send it, if asked). */
+  /** Runs the script (lib.sh + provider/scripts/<name>, see writeNodeScript) as a file in `shell`. */
   readonly script?: { name: NodeScriptName; shell: Shell; args?: readonly string[]; compact?: boolean };
   /** Runs a command string the way sshd does: `<login shell> -c <command>`. */
   readonly command?: { text: string; loginShell?: Shell | "/bin/sh" };
@@ -163,9 +186,7 @@ function runLine(tmp: string, run: Run): string {
   const env = Object.entries({ PATH: SESSION_PATH, HOME: "/", ...run.env }).map(([k, v]) => q(`${k}=${v}`));
   let argv: string[];
   if (run.script) {
-    const file = `${tmp}/${run.script.name}`;
-    const text = readNodeScript(run.script.name);
-    fs.writeFileSync(file, run.script.compact ? compactScript(text) : text, { mode: 0o644 });
+    const file = writeNodeScript(`${tmp}/${run.script.name}`, run.script.name, run.script.compact);
     argv = [...shellArgv(run.script.shell), file, ...(run.script.args ?? [])].map(q);
   } else if (run.command) {
     fs.writeFileSync(`${tmp}/cmd`, run.command.text, { mode: 0o644 });

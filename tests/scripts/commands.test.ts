@@ -8,6 +8,7 @@ import {
   cleanupCommand,
   compactScript,
   detectCommand,
+  NODE_SCRIPT_LIB,
   readNodeScript,
   SCRIPTS_DIR,
   shellQuote,
@@ -134,6 +135,15 @@ describe("node commands", () => {
       expectMultusError(() => shellQuote("a\0b"), { field: "shellQuote" });
     });
 
+    it("readNodeScript is lib.sh, then the script: the bytes `cat lib.sh <script>` gives", () => {
+      for (const name of ["detect.sh", "cleanup.sh"] as const) {
+        const cat = spawnSync("cat", [NODE_SCRIPT_LIB, name], { cwd: SCRIPTS_DIR, encoding: "utf8" });
+        expect(cat.status, cat.stderr).to.equal(0);
+        expect(readNodeScript(name)).to.equal(cat.stdout);
+        expect(readNodeScript(name)).to.match(/^#!\/bin\/sh\n/);
+      }
+    });
+
     it("compactScript drops only comment and blank lines", () => {
       for (const name of ["detect.sh", "cleanup.sh"] as const) {
         const full = readNodeScript(name);
@@ -204,13 +214,14 @@ describe("node commands", () => {
     }
 
     for (const shell of SHELLS) {
-      it(`by hand, as docs/node-scripts.md says: sh -s [-- args] < script (${shell})`, () => {
+      it(`by hand, as docs/node-scripts.md says: cat lib.sh script | sh -s [-- args] (${shell})`, () => {
         const sh = shellArgv(shell).join(" ");
+        const cat = (name: string) => `cat ${SCRIPTS_DIR}/${NODE_SCRIPT_LIB} ${SCRIPTS_DIR}/${name}`;
         const detect = runOnNode(NODE, {
-          command: { text: `${sh} -s -- ${DD}/ < ${SCRIPTS_DIR}/detect.sh` },
+          command: { text: `${cat("detect.sh")} | ${sh} -s -- ${DD}/` },
         });
         expect(detect.stdout, detect.stderr).to.equal(EXPECTED);
-        const clean = `${sh} -s -- ${CONF} ${BIN} no < ${SCRIPTS_DIR}/cleanup.sh`;
+        const clean = `${cat("cleanup.sh")} | ${sh} -s -- ${CONF} ${BIN} no`;
         const c = runOnNode(NODE, { command: { text: clean } });
         expect(c.stdout, c.stderr).to.include(`removed ${BIN}/multus\n`);
         expect(paths(c.after)).to.include(`${BIN}/whereabouts`);

@@ -6,19 +6,21 @@
  * parseSafePath must agree on every sample.
  */
 import { expect } from "chai";
-import * as path from "node:path";
-import {
-  cleanupCommand,
-  detectCommand,
-  NodeScriptName,
-  SCRIPTS_DIR,
-  shellQuote,
-} from "../../provider/src/node/scripts";
+import { cleanupCommand, detectCommand, NodeScriptName, shellQuote } from "../../provider/src/node/scripts";
 import { parseDetection } from "../../provider/src/plan/detection";
 import { tryParseSafePath } from "../../provider/src/plan/paths";
 import { expectMultusError } from "../helpers/errors";
 import { containerdV3, ctrdConfig, DEFAULT_DATA_DIR as DD, k3sFiles } from "../helpers/k3sfixtures";
-import { Entry, paths, runOnNode, Shell, shellArgv, SHELLS, SimNode } from "../helpers/simnode";
+import {
+  Entry,
+  paths,
+  runOnNode,
+  Shell,
+  shellArgv,
+  SHELLS,
+  SimNode,
+  withNodeScriptFile,
+} from "../helpers/simnode";
 import { requireNamespaces, requireTools } from "../helpers/tools";
 
 const PWNED = "/srv/pwned";
@@ -72,12 +74,14 @@ function runEach(
   name: NodeScriptName,
   calls: readonly { shell: Shell; args: readonly string[]; env?: Record<string, string> }[],
 ): { outputs: string[]; after: string[] } {
-  const lines = calls.map((c) => {
-    const env = Object.entries(c.env ?? {}).map(([k, v]) => shellQuote(`${k}=${v}`));
-    const argv = [...shellArgv(c.shell), path.join(SCRIPTS_DIR, name), ...c.args].map(shellQuote);
-    return `printf '%s\\n' ${SPLIT}; ${env.length ? `env ${env.join(" ")} ` : ""}${argv.join(" ")} 2>/dev/null`;
+  const r = withNodeScriptFile(name, (file) => {
+    const lines = calls.map((c) => {
+      const env = Object.entries(c.env ?? {}).map(([k, v]) => shellQuote(`${k}=${v}`));
+      const argv = [...shellArgv(c.shell), file, ...c.args].map(shellQuote);
+      return `printf '%s\\n' ${SPLIT}; ${env.length ? `env ${env.join(" ")} ` : ""}${argv.join(" ")} 2>/dev/null`;
+    });
+    return runOnNode(node, { command: { text: lines.join("\n") } });
   });
-  const r = runOnNode(node, { command: { text: lines.join("\n") } });
   const outputs = r.stdout.split(`${SPLIT}\n`).slice(1);
   expect(outputs.length, r.stderr).to.equal(calls.length);
   return { outputs, after: paths(r.after) };

@@ -21,13 +21,22 @@ export type NodeScriptName = "detect.sh" | "cleanup.sh";
 /** provider/scripts, from both provider/src/node (tsx, tests) and provider/bin/node (compiled). */
 export const SCRIPTS_DIR = path.join(__dirname, "..", "..", "scripts");
 
+/** The functions both node scripts share (fail, no_permission, safe_path, ...); never run alone. */
+export const NODE_SCRIPT_LIB = "lib.sh";
+
 const cache = new Map<NodeScriptName, string>();
 
-/** The script as it is in the repository (and as a user runs it by hand). */
+/**
+ * The script that runs on a node: provider/scripts/lib.sh, then provider/scripts/<name>; the same
+ * bytes as `cat lib.sh <name>` and as `k3s-multus script` prints. The one place the two are
+ * joined: the commands, the CLI and the tests all take the text from here.
+ */
 export function readNodeScript(name: NodeScriptName): string {
   let text = cache.get(name);
   if (text === undefined) {
-    text = fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+    const lib = fs.readFileSync(path.join(SCRIPTS_DIR, NODE_SCRIPT_LIB), "utf8");
+    const body = fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+    text = `${lib}${lib.endsWith("\n") ? "" : "\n"}${body}`;
     cache.set(name, text);
   }
   return text;

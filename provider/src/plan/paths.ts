@@ -3,7 +3,7 @@ import { attempt, MultusError } from "../errors";
 /**
  * Absolute, shell-safe paths. Every path that reaches a node script (data dir, CNI bin and conf dirs)
  * passes through {@link parseSafePath} first, and the scripts apply the same rule again on the node
- * (`safe_path` in provider/scripts/*.sh), so that a hostile value is refused on both sides and is
+ * (`safe_path` in provider/scripts/lib.sh), so that a hostile value is refused on both sides and is
  * never interpreted by a shell. Keep the two in step: tests/scripts/hostile.test.ts checks that
  * they agree.
  */
