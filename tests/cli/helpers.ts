@@ -51,9 +51,15 @@ export function cli(args: readonly string[], input?: string): CliResult {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Writes `content` to a fresh temporary file and returns its path. */
+const tempDirs: string[] = [];
+process.once("exit", () => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Writes `content` to a fresh temporary file (removed when the test process exits) and returns its path. */
 export function tempFile(name: string, content: string): string {
   const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "k3s-multus-cli-"));
+  tempDirs.push(dir);
   const file = path.join(dir, name);
   fs.writeFileSync(file, content);
   return file;
