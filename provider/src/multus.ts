@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MultusArgs } from "./args";
 import { parseDetection } from "./plan/detection";
-import { clusterLayout, CniLayout, pinnedLayout } from "./plan/layout";
-import { MultusPlan, planFor, ValidatedInputs } from "./plan/plan";
+import { clusterLayout, CniLayout, nodeLayout, pinnedLayout } from "./plan/layout";
+import { cleanupLayout, MultusPlan, planFor, ValidatedInputs } from "./plan/plan";
 import { installCharts } from "./wiring/charts";
 import { asResourceError, secretLike, validatedInputs } from "./wiring/inputs";
 import { createNetworks } from "./wiring/networks";
@@ -111,6 +111,8 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
   const parent = { parent: component };
   const nodeList = liftNodes(args.nodes);
   let layout: pulumi.Output<CniLayout>;
+  /** Per node: the dirs its clean-up removes files from (its own detection only; see cleanupLayout). */
+  let nodeLayouts: pulumi.Output<CniLayout>[];
   let k3sVersions: pulumi.Output<{ [key: string]: string }>;
   if (v.pinned) {
     layout = pulumi.output(
@@ -119,11 +121,16 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
       ),
     );
     k3sVersions = pulumi.output<Record<string, string>>({});
+    const checked = layout.apply((l) => asResourceError(component, () => cleanupLayout(v, l)));
+    nodeLayouts = v.nodes.map(() => checked);
   } else {
     const outputs = v.nodes.map((node, i) =>
       detectNode(name, node, i, nodeList, v.k3sDataDir, args.redetect, component).stdout.apply((stdout) =>
         asResourceError(component, () => parseDetection(node.host, stdout)),
       ),
+    );
+    nodeLayouts = outputs.map((o) =>
+      o.apply((f) => asResourceError(component, () => cleanupLayout(v, nodeLayout(f, v.overrides)))),
     );
     const facts = pulumi.all(outputs);
     layout = facts.apply((f) => asResourceError(component, () => clusterLayout(f, v.overrides)));
@@ -142,7 +149,7 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
   }
   const whereabouts = v.ipam.includes("whereabouts");
   const cleanups = v.nodes.map((node, i) =>
-    cleanupNode(name, node, i, nodeList, plan.layout, whereabouts, v.cleanupOnDestroy, component),
+    cleanupNode(name, node, i, nodeList, nodeLayouts[i], whereabouts, v.cleanupOnDestroy, component),
   );
   const releases = installCharts(name, v, plan, args.chart, k8sOpts, cleanups);
   const releaseList = releases.crd ? [releases.crd, releases.multus] : [releases.multus];

@@ -20,7 +20,7 @@ import {
   renderNetwork,
 } from "./networks";
 import { NodeTarget, parseNodes } from "./nodes";
-import { parseSafePath } from "./paths";
+import { parseSafePath, pathDepth } from "./paths";
 import { K3sVersion, parseK3sVersion } from "./version";
 
 /** Chart settings after validation, defaults applied. */
@@ -227,7 +227,7 @@ export function validateInputs(input: PlanArgs): ValidatedInputs {
  * Refuse it here, before anything is installed, rather than when the clean-up command is built.
  */
 function checkCleanupDir(field: "cniBinDir" | "cniConfDir", dir: string | undefined): void {
-  if (dir !== undefined && dir.split("/").length - 1 < 2) {
+  if (dir !== undefined && pathDepth(dir) < 2) {
     throw new MultusError(
       field,
       dir,
@@ -235,6 +235,19 @@ function checkCleanupDir(field: "cniBinDir" | "cniConfDir", dir: string | undefi
       "is too close to / for the node clean-up",
     );
   }
+}
+
+/**
+ * The layout a node's clean-up removes files from, checked like the plan checks the cluster's.
+ * Each node's clean-up takes its own node's layout (which equals the cluster's whenever a plan
+ * exists), so that it depends on that node's detection only, not on every node's.
+ */
+export function cleanupLayout(inputs: ValidatedInputs, layout: CniLayout): CniLayout {
+  if (inputs.cleanupOnDestroy) {
+    checkCleanupDir("cniBinDir", layout.binDir);
+    checkCleanupDir("cniConfDir", layout.confDir);
+  }
+  return layout;
 }
 
 /** Everything the component applies, for one cluster layout. */
@@ -255,10 +268,7 @@ export interface MultusPlan {
 
 /** Computes the plan for validated inputs and a known layout. Pure and deterministic. */
 export function planFor(inputs: ValidatedInputs, layout: CniLayout): MultusPlan {
-  if (inputs.cleanupOnDestroy) {
-    checkCleanupDir("cniBinDir", layout.binDir);
-    checkCleanupDir("cniConfDir", layout.confDir);
-  }
+  cleanupLayout(inputs, layout);
   const { charts, values, separateCrdChart } = planCharts({
     version: inputs.chart.version,
     layout,
