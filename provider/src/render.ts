@@ -6,7 +6,7 @@
 import { MultusError } from "./errors";
 import { ChartInstall } from "./plan/chart";
 import { CniLayout, DEFAULT_DATA_DIR, pinnedLayout } from "./plan/layout";
-import { stripSecrets } from "./plan/nodes";
+import { stripChartCredentials, stripNodeCredentials } from "./plan/credentials";
 import { PlannedNetwork } from "./plan/networks";
 import { MultusPlan, PlanArgs, planFor, ValidatedInputs, validateInputs } from "./plan/plan";
 import { stableJson, stableYaml } from "./plan/stable";
@@ -44,21 +44,6 @@ export interface Rendered {
 }
 
 const HIDDEN = "(hidden: may hold credentials)";
-
-/**
- * Type-checks the chart repository credentials without echoing them and returns the chart settings
- * without them, as the component does before validation (provider/src/wiring/inputs.ts).
- */
-function stripChartCredentials(chart: unknown): unknown {
-  if (typeof chart !== "object" || chart === null || Array.isArray(chart)) return chart;
-  const { repositoryUsername, repositoryPassword, ...rest } = chart as Record<string, unknown>;
-  for (const [key, value] of Object.entries({ repositoryUsername, repositoryPassword })) {
-    if (value !== undefined && typeof value !== "string") {
-      throw new MultusError(`chart.${key}`, "(secret)", "expected a string", "has the wrong type");
-    }
-  }
-  return rest;
-}
 
 function hasCredentials(chart: unknown): boolean {
   if (typeof chart !== "object" || chart === null) return false;
@@ -103,9 +88,7 @@ function inputsRecord(file: unknown): Record<string, unknown> {
  */
 export function renderPlan(file: unknown, facts: PinnedFacts = {}): Rendered {
   const args = inputsRecord(file);
-  const nodes = Array.isArray(args.nodes)
-    ? args.nodes.map((n, i) => stripSecrets(`nodes[${i}]`, n))
-    : args.nodes;
+  const nodes = stripNodeCredentials(args.nodes);
   const planArgs: PlanArgs = {
     nodes,
     chart: stripChartCredentials(args.chart),

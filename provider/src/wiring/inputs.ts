@@ -1,20 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MultusArgs } from "../args";
 import { MultusError } from "../errors";
-import { stripSecrets } from "../plan/nodes";
+import { stripChartCredentials, stripNodeCredentials } from "../plan/credentials";
 import { PlanArgs, validateInputs, ValidatedInputs } from "../plan/plan";
-
-/** Type-checks the repository credentials (never echoing them) and returns the chart settings without them. */
-function stripChartCredentials(chart: unknown): unknown {
-  if (typeof chart !== "object" || chart === null || Array.isArray(chart)) return chart;
-  const { repositoryUsername, repositoryPassword, ...rest } = chart as Record<string, unknown>;
-  for (const [key, value] of Object.entries({ repositoryUsername, repositoryPassword })) {
-    if (value !== undefined && typeof value !== "string") {
-      throw new MultusError(`chart.${key}`, "(secret)", "expected a string", "has the wrong type");
-    }
-  }
-  return rest;
-}
 
 /** Runs `fn`, turning a {@link MultusError} into a `pulumi.ResourceError` on `resource`. */
 export function asResourceError<T>(resource: pulumi.Resource, fn: () => T): T {
@@ -34,11 +22,7 @@ export function asResourceError<T>(resource: pulumi.Resource, fn: () => T): T {
 export function validatedInputs(resource: pulumi.Resource, args: MultusArgs): pulumi.Output<ValidatedInputs> {
   const nodes = pulumi
     .output(args.nodes)
-    .apply((list) =>
-      asResourceError(resource, () =>
-        Array.isArray(list) ? list.map((n, i) => stripSecrets(`nodes[${i}]`, n)) : list,
-      ),
-    );
+    .apply((list) => asResourceError(resource, () => stripNodeCredentials(list)));
   const chart = pulumi
     .output(args.chart)
     .apply((c) => asResourceError(resource, () => stripChartCredentials(c)));
