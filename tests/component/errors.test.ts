@@ -1,23 +1,29 @@
 /**
  * Failures: nodes that disagree across the bin-dir gate, a node without K3s, output that is not the
  * detect script's, and bad inputs. Each must surface as a pulumi.ResourceError on the component
- * naming the node or field, and must leave no Release or NAD (bad inputs: no child at all).
+ * naming the node or field, and must leave no Release or NAD (bad inputs: no child at all). A
+ * failure from the nodes still leaves the clean-up Commands of the nodes whose own detection
+ * succeeded: each takes its dirs from its own node's facts only, and runs nothing but its `delete`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import type { MultusArgs } from "../../provider/src/args";
+import { cleanupCommand } from "../../provider/src/node/scripts";
 import {
   COMMAND_TYPE,
+  CONF_DIR,
   detectOutput,
   GARBAGE,
   MACVLAN_WHEREABOUTS,
   NAD_TYPE,
+  NEW_BIN,
   NEW_K3S,
   NO_K3S,
+  OLD_BIN,
   OLD_K3S,
   RELEASE_TYPE,
 } from "./fixtures";
-import { deploy, failureOf, Harness, loadMultus, Run, stopMocks, valueOf } from "./harness";
+import { deploy, failureOf, Harness, loadMultus, Run, stopMocks, unwrapSecret, valueOf } from "./harness";
 
 /** The outputs computed from the plan (the layout plus the inputs). */
 const PLANNED = [
@@ -66,7 +72,43 @@ function childrenOf(h: Harness): string[] {
 }
 
 function detectCommands(h: Harness): string[] {
-  return h.ofType(COMMAND_TYPE).map((c) => c.name);
+  return h
+    .ofType(COMMAND_TYPE)
+    .filter((c) => c.name.startsWith("multus-detect-"))
+    .map((c) => c.name);
+}
+
+/** Child name of a node's Command: the node's name is derived from its host. */
+const commandOf = (kind: "detect" | "cleanup", host: string): string =>
+  `multus-${kind}-${host.replace(/\./g, "-")}`;
+
+/**
+ * The clean-up Commands registered are exactly those of the nodes in `bins` (host → the CNI bin dir
+ * its own detection gave; the conf dir is K3s's default in every fixture here). Each connects to its
+ * own node, has no `create` (nothing runs on the node until a destroy) and a `delete` naming its own
+ * node's dirs, with whereabouts on (the network uses it).
+ */
+function expectCleanupsOf(h: Harness, bins: Readonly<Record<string, string>>): void {
+  const cleanups = h.ofType(COMMAND_TYPE).filter((c) => c.name.startsWith("multus-cleanup-"));
+  expect(cleanups.map((c) => c.name).sort(), "clean-up Commands").to.deep.equal(
+    Object.keys(bins)
+      .map((host) => commandOf("cleanup", host))
+      .sort(),
+  );
+  for (const [host, binDir] of Object.entries(bins)) {
+    const c = h.named(commandOf("cleanup", host));
+    expect(Object.keys(c.inputs).sort(), `${c.name}: no create`).to.deep.equal(["connection", "delete"]);
+    expect(unwrapSecret(c.inputs.connection), c.name).to.deep.include({ host });
+    expect(c.inputs.delete, c.name)
+      .to.equal(cleanupCommand({ sudo: false, binDir, confDir: CONF_DIR, whereabouts: true }))
+      .and.match(new RegExp(` '${CONF_DIR}' '${binDir}' 'yes'$`));
+  }
+}
+
+/** Nothing was installed from the facts: no Release, no NAD. */
+function expectNothingInstalled(h: Harness): void {
+  expect(h.ofType(RELEASE_TYPE), "Releases").to.deep.equal([]);
+  expect(h.ofType(NAD_TYPE), "NADs").to.deep.equal([]);
 }
 
 describe("Multus component: errors", () => {
@@ -78,7 +120,7 @@ describe("Multus component: errors", () => {
       networks: [MACVLAN_WHEREABOUTS],
     };
 
-    it("nodes on both sides of the bin-dir gate", async () => {
+    it("nodes on both sides of the bin-dir gate: each node's clean-up has its own dirs, nothing is installed", async () => {
       const run = await deploy(args, { detect: { "10.6.0.1": OLD_K3S, "10.6.0.2": NEW_K3S } });
       await expectFailure(run, PLANNED, [
         "nodes: ",
@@ -92,22 +134,25 @@ describe("Multus component: errors", () => {
         "10.6.0.2": "v1.30.6+k3s1",
       });
       expect(detectCommands(run.h)).to.deep.equal(["multus-detect-10-6-0-1", "multus-detect-10-6-0-2"]);
-      expect(childrenOf(run.h)).to.have.lengthOf(2);
+      expectCleanupsOf(run.h, { "10.6.0.1": OLD_BIN, "10.6.0.2": NEW_BIN });
+      expectNothingInstalled(run.h);
+      expect(childrenOf(run.h)).to.have.lengthOf(4);
     });
 
-    it("a node without K3s", async () => {
+    it("a node without K3s: only the other node's clean-up, nothing installed", async () => {
       const run = await deploy(args, { detect: { "10.6.0.1": NEW_K3S, "10.6.0.2": NO_K3S } });
       await expectFailure(
         run,
         [...PLANNED, "k3sVersions"],
         ["nodes[10.6.0.2]: ", "(no-k3s)", "install K3s on the node"],
       );
-      expect(run.h.ofType(RELEASE_TYPE)).to.deep.equal([]);
-      expect(run.h.ofType(NAD_TYPE)).to.deep.equal([]);
-      expect(detectCommands(run.h)).to.have.lengthOf(2);
+      expectNothingInstalled(run.h);
+      expect(detectCommands(run.h)).to.deep.equal(["multus-detect-10-6-0-1", "multus-detect-10-6-0-2"]);
+      expectCleanupsOf(run.h, { "10.6.0.1": NEW_BIN });
+      expect(childrenOf(run.h)).to.have.lengthOf(3);
     });
 
-    it("a node where the SSH user may not read K3s's files", async () => {
+    it("a node where the SSH user may not read K3s's files: only the other node's clean-up, nothing installed", async () => {
       const denied = "error=no-permission user ops is not root and cannot run sudo -n\n";
       const run = await deploy(args, { detect: { "10.6.0.1": denied, "10.6.0.2": NEW_K3S } });
       await expectFailure(
@@ -115,7 +160,13 @@ describe("Multus component: errors", () => {
         [...PLANNED, "k3sVersions"],
         ["nodes[10.6.0.1]: ", "(no-permission)", "sudo: true"],
       );
-      expect(childrenOf(run.h)).to.have.lengthOf(2);
+      expectNothingInstalled(run.h);
+      expectCleanupsOf(run.h, { "10.6.0.2": NEW_BIN });
+      expect(childrenOf(run.h).sort()).to.deep.equal([
+        `${COMMAND_TYPE} multus-cleanup-10-6-0-2`,
+        `${COMMAND_TYPE} multus-detect-10-6-0-1`,
+        `${COMMAND_TYPE} multus-detect-10-6-0-2`,
+      ]);
     });
 
     const unparseable: [string, string, string][] = [
@@ -130,13 +181,16 @@ describe("Multus component: errors", () => {
       ],
     ];
     for (const [what, stdout, detail] of unparseable) {
-      it(`unparseable output: ${what}`, async () => {
+      it(`unparseable output: ${what}: only the other node's clean-up, nothing installed`, async () => {
         const run = await deploy(args, { detect: { "10.6.0.1": NEW_K3S, "10.6.0.2": stdout } });
         await expectFailure(run, [...PLANNED, "k3sVersions"], ["nodes[10.6.0.2]: ", detail]);
         expect(childrenOf(run.h).sort()).to.deep.equal([
+          `${COMMAND_TYPE} multus-cleanup-10-6-0-1`,
           `${COMMAND_TYPE} multus-detect-10-6-0-1`,
           `${COMMAND_TYPE} multus-detect-10-6-0-2`,
         ]);
+        expectCleanupsOf(run.h, { "10.6.0.1": NEW_BIN });
+        expectNothingInstalled(run.h);
       });
     }
   });

@@ -164,6 +164,34 @@ describe("Multus component: resource graph", () => {
     expect(explicitDeps(nad)).to.deep.equal([crd.urn, main.urn].sort());
   });
 
+  it("makes each node's clean-up Command depend on its own detect Command only", async () => {
+    // Its `delete` takes the dirs from its own node's detection, not from the cluster-wide layout
+    // (which depends on every node's): N edges in all, not N².
+    const hosts = ["10.0.0.11", "10.0.0.12", "10.0.0.13"];
+    const { h } = await deploy(
+      { nodes: hosts.map((host) => ({ host })), networks: [MACVLAN_WHEREABOUTS] },
+      { detect: Object.fromEntries(hosts.map((host) => [host, NEW_K3S])) },
+    );
+    const detects = hosts.map((host) => h.named(`multus-detect-${host.replace(/\./g, "-")}`));
+    for (const [i, host] of hosts.entries()) {
+      const cleanup = h.named(`multus-cleanup-${host.replace(/\./g, "-")}`);
+      const own = detects[i].urn;
+      expect(cleanup.dependencies, cleanup.name).to.deep.equal([own]);
+      expect(cleanup.propertyDependencies.delete, `${cleanup.name} delete`).to.deep.equal([own]);
+      expect(cleanup.propertyDependencies.connection ?? [], `${cleanup.name} connection`).to.deep.equal([]);
+      for (const other of detects.filter((_, j) => j !== i))
+        expect(cleanup.dependencies, `${cleanup.name} does not wait on ${other.name}`).not.to.include(
+          other.urn,
+        );
+      expect(cleanup.sentAt, `${cleanup.name} is sent after its own detection`).to.be.above(
+        detects[i].doneAt,
+      );
+    }
+    // The releases still depend on every node's detection (the plan needs the cluster's layout).
+    const [crd] = h.ofType(RELEASE_TYPE);
+    expect(crd.propertyDependencies.values.slice().sort()).to.deep.equal(detects.map((d) => d.urn).sort());
+  });
+
   it("marks whereabouts off in the clean-up when no network uses it", async () => {
     const { h } = await deploy({ nodes: NODES, networks: [MACVLAN_HOST_LOCAL] }, { detect: DETECT });
     expect(h.named("multus-cleanup-k3s-1").inputs.delete).to.match(/ 'no'$/);

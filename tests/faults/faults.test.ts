@@ -1,12 +1,24 @@
 /**
  * Faults: an unreachable node, a node without K3s, a detection that hangs, a Release or NAD that
- * fails. Each gives an error naming the node or the resource, and nothing is built on partial
- * facts: no Release, NAD or clean-up Command when any node's detection failed. And the destroy
- * order that the registered dependencies give Pulumi: NADs, then Releases, then the node clean-up.
+ * fails. Each gives an error naming the node or the resource, and nothing is installed from partial
+ * facts: no Release or NAD when any node's detection failed or the nodes disagree. The clean-up
+ * Commands of the nodes whose own detection succeeded are registered (each takes its dirs from its
+ * own node's facts only); they have no `create`, so nothing runs on a node. And the destroy order
+ * that the registered dependencies give Pulumi: NADs, then Releases, then the node clean-up.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { COMMAND, detectOutput, NAD, RELEASE, Run, runMultus, Sent } from "../security/harness";
+import { cleanupCommand } from "../../provider/src/node/scripts";
+import {
+  COMMAND,
+  detectOutput,
+  isSecretWrapper,
+  NAD,
+  RELEASE,
+  Run,
+  runMultus,
+  Sent,
+} from "../security/harness";
 
 const NODES = [
   { host: "10.0.0.1", privateKey: "KEY" },
@@ -18,19 +30,19 @@ const NETS = [
 ];
 const ARGS = { nodes: NODES, networks: NETS };
 const NEW = detectOutput("v1.32.2+k3s1");
+const CONF_DIR = "/var/lib/rancher/k3s/agent/etc/cni/net.d";
+const NEW_BIN = "/var/lib/rancher/k3s/data/cni";
+const OLD_BIN = "/var/lib/rancher/k3s/data/current/bin";
 /** A release before the bin-dir gate: another CNI bin dir. */
-const OLD = detectOutput("v1.30.5+k3s1").replace(
-  "bin_dir=/var/lib/rancher/k3s/data/cni",
-  "bin_dir=/var/lib/rancher/k3s/data/current/bin",
-);
+const OLD = detectOutput("v1.30.5+k3s1").replace(`bin_dir=${NEW_BIN}`, `bin_dir=${OLD_BIN}`);
 
 /** Detection that fails on one host in a given way and succeeds elsewhere. */
 function failOn(host: string, how: () => string): (h: string) => string {
   return (h) => (h === host ? how() : NEW);
 }
 
-/** Nothing was built from the facts: no Release, no NAD, no clean-up Command. */
-function expectNothingBuilt(run: Run): void {
+/** Nothing was installed from the facts: no Release, no NAD (not even a failed attempt). */
+function expectNothingInstalled(run: Run): void {
   expect(
     run.sent.filter((s) => s.type === RELEASE).map((s) => s.name),
     "Releases",
@@ -39,10 +51,35 @@ function expectNothingBuilt(run: Run): void {
     run.sent.filter((s) => s.type === NAD).map((s) => s.name),
     "NADs",
   ).to.deep.equal([]);
-  expect(
-    run.sent.filter((s) => s.type === COMMAND && s.name.includes("-cleanup-")).map((s) => s.name),
-    "clean-up Commands",
-  ).to.deep.equal([]);
+}
+
+/** Child name of a node's Command: the node's name is derived from its host. */
+const commandOf = (kind: "detect" | "cleanup", host: string): string =>
+  `m-${kind}-${host.replace(/\./g, "-")}`;
+
+/**
+ * The clean-up Commands sent are exactly those of the nodes in `bins` (host → the CNI bin dir its
+ * own detection gave; the conf dir is K3s's default throughout), and each was created: it connects
+ * to its own node, has no `create` (nothing runs on the node before a destroy) and a `delete` naming
+ * its own node's dirs (whereabouts on: the "lan" network uses it).
+ */
+function expectCleanupsOf(run: Run, bins: Readonly<Record<string, string>>): void {
+  const cleanups = run.sent.filter((s) => s.type === COMMAND && s.name.includes("-cleanup-"));
+  expect(cleanups.map((s) => s.name).sort(), "clean-up Commands").to.deep.equal(
+    Object.keys(bins)
+      .map((host) => commandOf("cleanup", host))
+      .sort(),
+  );
+  for (const [host, binDir] of Object.entries(bins)) {
+    const c = run.named(commandOf("cleanup", host));
+    expect(c.ok, `${c.name} is created`).to.equal(true);
+    expect(Object.keys(c.wire).sort(), `${c.name}: no create`).to.deep.equal(["connection", "delete"]);
+    expect(isSecretWrapper(c.wire.connection), `${c.name}: connection secret`).to.equal(true);
+    expect((c.wire.connection as { value: { host: string } }).value.host, c.name).to.equal(host);
+    expect(c.wire.delete, c.name)
+      .to.equal(cleanupCommand({ sudo: false, binDir, confDir: CONF_DIR, whereabouts: true }))
+      .and.match(new RegExp(` '${CONF_DIR}' '${binDir}' 'yes'$`));
+  }
 }
 
 function expectErrorNaming(run: Run, ...parts: string[]): void {
@@ -101,17 +138,18 @@ describe("faults", function () {
   this.timeout(20000);
 
   describe("detection", () => {
-    it("an unreachable node: the error names its detect Command; no Release, NAD or clean-up is created", async () => {
+    it("an unreachable node: the error names its detect Command; no Release or NAD, only the other node's clean-up", async () => {
       const run = await runMultus(ARGS, {
         detect: failOn("10.0.0.2", () => {
           throw new Error("dial tcp 10.0.0.2:22: connect: no route to host");
         }),
       });
       expectErrorNaming(run, "m-detect-10-0-0-2", "no route to host");
-      expectNothingBuilt(run);
+      expectNothingInstalled(run);
+      expectCleanupsOf(run, { "10.0.0.1": NEW_BIN });
     });
 
-    it("a node without K3s (the script fails the Command): the error names its detect Command", async () => {
+    it("a node without K3s (the script fails the Command): the error names its detect Command; only the other node's clean-up", async () => {
       const run = await runMultus(ARGS, {
         detect: failOn("10.0.0.1", () => {
           throw new Error(
@@ -120,17 +158,19 @@ describe("faults", function () {
         }),
       });
       expectErrorNaming(run, "m-detect-10-0-0-1", "error=no-k3s");
-      expectNothingBuilt(run);
+      expectNothingInstalled(run);
+      expectCleanupsOf(run, { "10.0.0.2": NEW_BIN });
     });
 
-    it("a node without K3s reported on stdout: the error names the node and says what to do", async () => {
+    it("a node without K3s reported on stdout: the error names the node and says what to do; only the other node's clean-up", async () => {
       const run = await runMultus(ARGS, { detect: failOn("10.0.0.2", () => "error=no-k3s k3s not found\n") });
       expectErrorNaming(run, "nodes[10.0.0.2]", "(no-k3s)", "install K3s");
       for (const r of run.rejections) expect(pulumi.ResourceError.isInstance(r), String(r)).to.equal(true);
-      expectNothingBuilt(run);
+      expectNothingInstalled(run);
+      expectCleanupsOf(run, { "10.0.0.1": NEW_BIN });
     });
 
-    it("a node where the SSH user may not read K3s's files: the error names the node and says how", async () => {
+    it("a node where the SSH user may not read K3s's files: the error names the node and says how; only the other node's clean-up", async () => {
       const run = await runMultus(ARGS, {
         detect: failOn(
           "10.0.0.1",
@@ -138,7 +178,8 @@ describe("faults", function () {
         ),
       });
       expectErrorNaming(run, "nodes[10.0.0.1]", "(no-permission)", "sudo: true");
-      expectNothingBuilt(run);
+      expectNothingInstalled(run);
+      expectCleanupsOf(run, { "10.0.0.2": NEW_BIN });
     });
 
     for (const [what, stdout] of [
@@ -148,17 +189,27 @@ describe("faults", function () {
       ["a truncated output", NEW.split("\n").slice(0, 3).join("\n")],
       ["an unsafe data dir", NEW.replace("data_dir=/var/lib/rancher/k3s", "data_dir=/var/lib/$(reboot)")],
     ]) {
-      it(`detection output with ${what}: the error names the node`, async () => {
+      it(`detection output with ${what}: the error names the node; only the other node's clean-up`, async () => {
         const run = await runMultus(ARGS, { detect: failOn("10.0.0.2", () => stdout) });
         expectErrorNaming(run, "nodes[10.0.0.2]");
-        expectNothingBuilt(run);
+        expectNothingInstalled(run);
+        expectCleanupsOf(run, { "10.0.0.1": NEW_BIN });
       });
     }
 
-    it("nodes that disagree on the CNI layout (a rolling upgrade): the error names both and their versions", async () => {
+    it("nodes that disagree on the CNI layout (a rolling upgrade): the error names both and their versions; each node's clean-up has its own dirs", async () => {
       const run = await runMultus(ARGS, { detect: (h) => (h === "10.0.0.2" ? OLD : NEW) });
       expectErrorNaming(run, "10.0.0.1 (v1.32.2+k3s1", "10.0.0.2 (v1.30.5+k3s1", "redetect");
-      expectNothingBuilt(run);
+      expectNothingInstalled(run);
+      expectCleanupsOf(run, { "10.0.0.1": NEW_BIN, "10.0.0.2": OLD_BIN });
+    });
+
+    it("a node whose own detected bin dir is too close to / for the clean-up: no clean-up for it, the error names the field", async () => {
+      const shallow = NEW.replace(`bin_dir=${NEW_BIN}`, "bin_dir=/cni");
+      const run = await runMultus(ARGS, { detect: (h) => (h === "10.0.0.1" ? shallow : NEW) });
+      expectErrorNaming(run, 'cniBinDir: "/cni"', "too close to /", "10.0.0.1 (v1.32.2+k3s1", "disagree");
+      expectNothingInstalled(run);
+      expectCleanupsOf(run, { "10.0.0.2": NEW_BIN });
     });
 
     it("a hanging detection is bounded: every detect Command has a create timeout", async () => {
@@ -176,20 +227,22 @@ describe("faults", function () {
         expect(c.customTimeouts.delete, `${c.name} delete timeout`).to.match(/^\d+[smh]$/);
     });
 
-    it("a detection that timed out: the error names the node's detect Command; nothing is built", async () => {
+    it("a detection that timed out: the error names the node's detect Command; nothing installed, only the other node's clean-up", async () => {
       const run = await runMultus(ARGS, {
         detect: failOn("10.0.0.1", () => {
           throw new Error("timeout while waiting for the command to complete");
         }),
       });
       expectErrorNaming(run, "m-detect-10-0-0-1", "timeout");
-      expectNothingBuilt(run);
+      expectNothingInstalled(run);
+      expectCleanupsOf(run, { "10.0.0.2": NEW_BIN });
     });
 
-    it("facts that fail planning (a chart version that breaks K3s's conf dir): the error names the field; nothing is built", async () => {
+    it("facts that fail planning (a chart version that breaks K3s's conf dir): the error names the field; nothing installed, every node's clean-up", async () => {
       const run = await runMultus({ ...ARGS, chart: { version: "v4.2.107" } });
       expectErrorNaming(run, "chart.version", "v4.2.107");
-      expectNothingBuilt(run);
+      expectNothingInstalled(run);
+      expectCleanupsOf(run, { "10.0.0.1": NEW_BIN, "10.0.0.2": NEW_BIN });
     });
   });
 
