@@ -18,6 +18,8 @@ export function createNetworks(
   networksArg: MultusArgs["networks"],
   opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource[] {
+  // Lifted once: pulumi.output copies the whole list, so lifting it per NAD would be quadratic.
+  const networks = pulumi.output(networksArg);
   return specs.map(
     (spec, i) =>
       new k8s.apiextensions.CustomResource(
@@ -29,7 +31,7 @@ export function createNetworks(
           spec: {
             config: secretLike(
               plan.apply((p) => p.networks[i].config),
-              networksArg,
+              networks,
             ),
           },
         },
