@@ -18,8 +18,11 @@ export function createNetworks(
   networksArg: MultusArgs["networks"],
   opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource[] {
-  // Lifted once: pulumi.output copies the whole list, so lifting it per NAD would be quadratic.
-  const networks = pulumi.output(networksArg);
+  // Every config in one Output, made secret once when the network list carries a secret.
+  const configs = secretLike(
+    plan.apply((p) => p.networks.map((n) => n.config)),
+    networksArg,
+  );
   return specs.map(
     (spec, i) =>
       new k8s.apiextensions.CustomResource(
@@ -29,10 +32,7 @@ export function createNetworks(
           kind: "NetworkAttachmentDefinition",
           metadata: { name: spec.name, namespace: spec.namespace },
           spec: {
-            config: secretLike(
-              plan.apply((p) => p.networks[i].config),
-              networks,
-            ),
+            config: configs.apply((c) => c[i]),
           },
         },
         opts,
