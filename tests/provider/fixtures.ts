@@ -1,17 +1,11 @@
 /**
  * Inputs and node answers shared by the provider tests and the provider benchmark.
  */
+import { MACVLAN_WHEREABOUTS } from "../component/fixtures";
 import type { Registration } from "./engine";
 
 /** The seed's secondary network: macvlan on eth0 with whereabouts IPAM. */
-export const SEED_NETWORK = {
-  name: "macvlan-whereabouts",
-  interface: "eth1",
-  type: "macvlan",
-  master: "eth0",
-  mode: "bridge",
-  ipam: { type: "whereabouts", range: "172.17.0.0/24", gateway: "172.17.0.1" },
-};
+export const SEED_NETWORK = MACVLAN_WHEREABOUTS;
 
 /** Pinned facts: no detection, so no SSH; the releases and the NAD only. */
 export const PINNED_INPUTS = {
