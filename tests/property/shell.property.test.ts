@@ -54,6 +54,18 @@ function wordsSeen(shell: [string, string[]], commands: readonly string[]): stri
 /** A string a process can receive as an argument (no NUL, no lone surrogate). */
 const isArgument = (s: string) => !s.includes("\0") && !/[\ud800-\udfff]/u.test(s);
 
+/** Runs the built commands in every shell and checks that each sees exactly the expected words. */
+function expectEveryShellSees(built: readonly { command: string; want: string[] }[]): void {
+  if (built.length === 0) return;
+  for (const shell of SHELLS) {
+    const seen = wordsSeen(
+      shell,
+      built.map((b) => b.command),
+    );
+    expect(seen.map(normaliseWrapper), shell[0]).to.deep.equal(built.map((b) => b.want));
+  }
+}
+
 describe("property: node commands in real shells", function () {
   this.timeout(60000);
 
@@ -125,14 +137,7 @@ describe("property: node commands in real shells", function () {
             want: wordsFor(o.sudo as boolean, detect, "k3s-multus-detect", args),
           });
         }
-        if (built.length === 0) return;
-        for (const shell of SHELLS) {
-          const seen = wordsSeen(
-            shell,
-            built.map((b) => b.command),
-          );
-          expect(seen.map(normaliseWrapper), shell[0]).to.deep.equal(built.map((b) => b.want));
-        }
+        expectEveryShellSees(built);
       }),
       { numRuns: Math.ceil(RUNS.numRuns / 3) },
     );
@@ -168,14 +173,7 @@ describe("property: node commands in real shells", function () {
             want: wordsFor(o.sudo as boolean, cleanup, "k3s-multus-cleanup", args),
           });
         }
-        if (built.length === 0) return;
-        for (const shell of SHELLS) {
-          const seen = wordsSeen(
-            shell,
-            built.map((b) => b.command),
-          );
-          expect(seen.map(normaliseWrapper), shell[0]).to.deep.equal(built.map((b) => b.want));
-        }
+        expectEveryShellSees(built);
       }),
       { numRuns: Math.ceil(RUNS.numRuns / 3) },
     );
