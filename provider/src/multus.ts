@@ -5,7 +5,7 @@ import { parseDetection } from "./plan/detection";
 import { clusterLayout, CniLayout, nodeLayout, pinnedLayout } from "./plan/layout";
 import { cleanupLayout, MultusPlan, planFor, ValidatedInputs } from "./plan/plan";
 import { installCharts } from "./wiring/charts";
-import { asResourceError, secretLike, validatedInputs } from "./wiring/inputs";
+import { asResourceError, validatedInputs } from "./wiring/inputs";
 import { createNetworks } from "./wiring/networks";
 import { cleanupNode, detectNode, liftNodes } from "./wiring/nodes";
 
@@ -18,6 +18,8 @@ interface Wired {
   readonly layout: pulumi.Output<CniLayout>;
   readonly plan: pulumi.Output<MultusPlan>;
   readonly releaseStatus: pulumi.Output<string>;
+  /** The rke2-multus values as the release received them (secret where the user's values are). */
+  readonly chartValues: pulumi.Output<Record<string, unknown>>;
   /** The releases and NADs: what a pod attaching the networks needs to exist first. */
   readonly installed: readonly pulumi.CustomResource[];
 }
@@ -29,6 +31,8 @@ interface Wired {
  * The URNs are known in a preview, so this does not make a known value unknown.
  */
 function after<T>(value: pulumi.Output<T>, resources: readonly pulumi.Resource[]): pulumi.Output<T> {
+  // The value goes into the same `all` as the URNs, so that a failing value fails the output at
+  // once: a resource that never registers (because the value failed) never resolves its URN.
   const urns = pulumi.all(resources.map((r) => r.urn));
   return pulumi.all([value, urns]).apply(([v]) => v) as pulumi.Output<T>;
 }
@@ -61,18 +65,15 @@ export class Multus extends pulumi.ComponentResource {
 
   constructor(name: string, args: MultusArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MULTUS_TYPE, name, {}, opts);
-    const inputs = validatedInputs(this, args ?? {});
-    const wired = inputs.apply((v) => wire(this, name, v, args ?? {}));
-    const plan = wired.apply((w) => w.plan);
+    const given = args ?? {};
+    const inputs = validatedInputs(this, given);
+    const wired = inputs.apply((v) => wire(this, name, v, given));
     const layout = wired.apply((w) => w.layout);
     this.k3sVersions = wired.apply((w) => w.k3sVersions);
     this.cniBinDir = layout.binDir;
     this.cniConfDir = layout.confDir;
     this.chartVersion = inputs.chart.version.text;
-    this.chartValues = secretLike(
-      plan.values,
-      pulumi.output(args?.chart).apply((c) => c?.values),
-    );
+    this.chartValues = wired.apply((w) => w.chartValues);
     this.releaseStatus = wired.apply((w) => w.releaseStatus);
     this.networkNames = wired.apply((w) =>
       after(
@@ -134,9 +135,7 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
     );
     const facts = pulumi.all(outputs);
     layout = facts.apply((f) => asResourceError(component, () => clusterLayout(f, v.overrides)));
-    k3sVersions = facts.apply(
-      (f) => Object.fromEntries(f.map((n) => [n.host, n.version.tag])) as Record<string, string>,
-    );
+    k3sVersions = facts.apply((f) => Object.fromEntries(f.map((n) => [n.host, n.version.tag] as const)));
   }
   const plan = layout.apply((l) => asResourceError(component, () => planFor(v, l)));
   const k8sOpts: pulumi.CustomResourceOptions = { ...parent };
@@ -159,6 +158,7 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
     layout,
     plan,
     releaseStatus: releases.multus.status.status,
+    chartValues: releases.values,
     installed: [...releaseList, ...nads],
   };
 }

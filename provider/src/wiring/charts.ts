@@ -9,6 +9,8 @@ import { secretLike } from "./inputs";
 export interface Releases {
   readonly crd?: k8s.helm.v3.Release;
   readonly multus: k8s.helm.v3.Release;
+  /** The rke2-multus values as applied: secret when the user's `chart.values` carry a secret. */
+  readonly values: pulumi.Output<Record<string, unknown>>;
 }
 
 /** Repository options; credentials, when given, are wrapped as secrets (Release does not do it). */
@@ -63,6 +65,10 @@ export function installCharts(
     );
   }
   const main = chartOf("rke2-multus");
+  const values = secretLike(
+    main.values,
+    pulumi.output(chartArgs).apply((c) => c?.values),
+  );
   const multus = new k8s.helm.v3.Release(
     `${prefix}-release`,
     {
@@ -70,12 +76,9 @@ export function installCharts(
       chart: "rke2-multus",
       name: main.releaseName,
       version: main.version,
-      values: secretLike(
-        main.values,
-        pulumi.output(chartArgs).apply((c) => c?.values),
-      ),
+      values,
     },
     { ...opts, dependsOn: crd ? [crd] : [...after] },
   );
-  return { crd, multus };
+  return { crd, multus, values };
 }
