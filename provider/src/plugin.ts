@@ -19,8 +19,9 @@ import { MultusProvider } from "./provider";
 
 // run-plugin's unhandled-error handler renders every error with util.inspect before logging it
 // (cmd/run-plugin/run.js in @pulumi/pulumi 3.248). A ResourceError holds its resource, and
-// inspecting a component walks its whole graph of Outputs: ~15 s of garbage collection per rejected input (the component rejects
-// each derived Output). The message and stack are what the user needs.
+// inspecting a component walks its whole graph of Outputs: ~15 s of garbage collection per
+// rejected input (the component rejects each derived Output). The message and stack are what the
+// user needs.
 Object.defineProperty(ResourceError.prototype, inspect.custom, {
   value(this: ResourceError) {
     return this.hideStack ? this.message : (this.stack ?? this.message);
