@@ -14,7 +14,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Multus, MULTUS_TYPE } from "../provider/bin/multus";
-import { cleanupCommand, detectCommand } from "../provider/bin/node/scripts";
+import { cleanupCommand, detectCommand, NodeCommand } from "../provider/bin/node/scripts";
 import { parseDetection } from "../provider/bin/plan/detection";
 import { clusterLayout } from "../provider/bin/plan/layout";
 import { planFor, validateInputs } from "../provider/bin/plan/plan";
@@ -90,8 +90,8 @@ interface Connection {
 /** Every input value of the hand-written program, computed once. */
 export interface StaticInputs {
   readonly nodes: readonly { name: string; connection: Connection; cleanupConnection: Connection }[];
-  readonly detect: string;
-  readonly cleanup: string;
+  readonly detect: NodeCommand;
+  readonly cleanup: NodeCommand;
   readonly releases: readonly { resourceName: string; args: k8s.helm.v3.ReleaseArgs }[];
   readonly nads: readonly { resourceName: string; args: k8s.apiextensions.CustomResourceArgs }[];
   readonly outputs: Record<string, unknown>;
@@ -153,6 +153,7 @@ export function staticInputs(name: string, size: Size): StaticInputs {
       binDir: layout.binDir,
       confDir: layout.confDir,
       whereabouts: true,
+      owner: "0123456789abcdef",
     }),
     releases,
     nads,
@@ -180,7 +181,7 @@ export function handWritten(name: string, s: StaticInputs): void {
   for (const n of s.nodes) {
     new command.remote.Command(
       `${name}-detect-${n.name}`,
-      { connection: n.connection, create: s.detect, triggers: [""] },
+      { connection: n.connection, create: s.detect.command, stdin: s.detect.stdin, triggers: [""] },
       { parent, customTimeouts: { create: "5m" } },
     );
   }
@@ -188,7 +189,7 @@ export function handWritten(name: string, s: StaticInputs): void {
     (n) =>
       new command.remote.Command(
         `${name}-cleanup-${n.name}`,
-        { connection: n.cleanupConnection, delete: s.cleanup },
+        { connection: n.cleanupConnection, delete: s.cleanup.command, stdin: s.cleanup.stdin },
         { parent, customTimeouts: { delete: "5m" } },
       ),
   );

@@ -2,10 +2,17 @@
 # k3s-multus node clean-up, run on destroy after the NetworkAttachmentDefinitions and the Helm
 # release are gone. POSIX sh: runs in dash, busybox ash and bash.
 #
-# Usage: cleanup.sh CONF_DIR BIN_DIR WHEREABOUTS
+# Usage: sh -s -- CONF_DIR BIN_DIR WHEREABOUTS OWNER < lib.sh+cleanup.sh
 #   CONF_DIR     the CNI conf dir the chart wrote to (e.g. /var/lib/rancher/k3s/agent/etc/cni/net.d)
 #   BIN_DIR      the CNI bin dir the chart wrote to (e.g. /var/lib/rancher/k3s/data/cni)
 #   WHEREABOUTS  yes when the chart installed whereabouts, else no
+#   OWNER        the installation's owner id (16 hex digits), as claim.sh recorded it
+#
+# Ownership: claim.sh runs once the installation's Helm release exists and records
+# CONF_DIR/multus.d/k3s-multus-owner.OWNER. Without that record this script removes nothing (the
+# files belong to an installation this one never completed, e.g. a second stack whose release
+# failed); it removes its own record, and the chart's files only when no other installation's
+# record remains.
 #
 # Removes exactly what the rke2-multus chart leaves on a node, and nothing else:
 #   CONF_DIR/00-multus.conf, CONF_DIR/00-multus.conflist, CONF_DIR/multus.d/, BIN_DIR/multus,
@@ -40,7 +47,7 @@ dir_arg() {
   esac
 }
 
-[ "$#" -eq 3 ] || fail usage 2 "usage: cleanup.sh CONF_DIR BIN_DIR yes|no"
+[ "$#" -eq 4 ] || fail usage 2 "usage: cleanup.sh CONF_DIR BIN_DIR yes|no OWNER"
 dir_arg CONF_DIR "$1"
 CONF_DIR=$SP
 dir_arg BIN_DIR "$2"
@@ -49,6 +56,8 @@ case $3 in
   yes | no) WHEREABOUTS=$3 ;;
   *) fail usage 2 "WHEREABOUTS must be yes or no: $3" ;;
 esac
+owner_arg "$4"
+OWNER=$4
 
 # Each item: its kind (file or dir) and path. A file item may be a regular file or a symlink; a
 # dir item a directory or a symlink (rm removes the link, never what it points to).
@@ -64,6 +73,21 @@ fi
 
 check_access "$CONF_DIR" search
 check_access "$BIN_DIR" search
+
+MARK=$CONF_DIR/multus.d/k3s-multus-owner.$OWNER
+if [ ! -f "$MARK" ]; then
+  printf '%s: nothing removed: %s has no record of installation %s (its release never completed on this node, or another installation owns these files)\n' "$ME" "$CONF_DIR" "$OWNER"
+  exit 0
+fi
+for other in "$CONF_DIR"/multus.d/k3s-multus-owner.*; do
+  if [ "$other" = "$MARK" ] || [ ! -e "$other" ]; then continue; fi
+  [ -w "$CONF_DIR/multus.d" ] || no_permission "remove $MARK"
+  rm -f -- "$MARK" || fail failed 1 "could not remove $MARK"
+  printf 'removed %s\n' "$MARK"
+  printf '%s: left the Multus files in place: %s still records another installation (%s)\n' "$ME" "$CONF_DIR" "${other##*.}"
+  exit 0
+done
+# From here on this installation is the last owner: multus.d, with the record, goes below.
 
 # First pass: check every item that exists; remove nothing unless all of them can go.
 FOUND=

@@ -13,7 +13,7 @@ import * as path from "path";
 import { parseArgs, ParseArgsConfig } from "util";
 import { parse as parseYaml } from "yaml";
 import { MultusError } from "./errors";
-import { cleanupCommand, detectCommand, NodeScriptName, readNodeScript } from "./node/scripts";
+import { claimCommand, cleanupCommand, detectCommand, NodeScriptName, readNodeScript } from "./node/scripts";
 import { formatRender, PinnedFacts, RenderFormat, RenderPart, renderPlan } from "./render";
 
 /** Exit statuses of the command. */
@@ -25,7 +25,9 @@ export const USAGE = `Usage:
                     [--values-only [--chart rke2-multus|rke2-multus-crd] | --manifests-only]
                     [-o yaml|json]
   k3s-multus script detect [--command [--sudo] [--k3s-data-dir DIR]]
-  k3s-multus script cleanup [--command [--sudo] --cni-bin-dir DIR --cni-conf-dir DIR [--whereabouts]]
+  k3s-multus script claim [--command [--sudo] --cni-conf-dir DIR --owner ID]
+  k3s-multus script cleanup [--command [--sudo] --cni-bin-dir DIR --cni-conf-dir DIR [--whereabouts]
+                            --owner ID]
   k3s-multus --help | --version
 
 render   Prints what the Multus component applies for the inputs in FILE (YAML or JSON, the keys of
@@ -36,8 +38,10 @@ render   Prints what the Multus component applies for the inputs in FILE (YAML o
                              helm template/install --values -
            --manifests-only  only the NetworkAttachmentDefinitions, for kubectl apply -f -
            -o json           JSON instead of YAML (a v1 List for manifests)
-script   Prints a node script: raw (run it with \`ssh NODE sh -s < <(k3s-multus script detect)\`), or
-         with --command the exact one-line command the component runs over SSH.
+script   Prints a node script (what the component sends on the SSH session's standard input), or
+         with --command the exact one-line command it runs with it:
+           k3s-multus script detect | ssh root@NODE "$(k3s-multus script detect --command)"
+         ID is the installation's owner id (16 hex digits; the claim Command's create shows it).
 
 Exit status: 0 success, 1 internal error, 2 invalid input, 64 usage error.
 `;
@@ -140,7 +144,11 @@ function render(argv: string[], io: Io): void {
   io.stdout(formatRender(rendered, { part, format, chart: values.chart }));
 }
 
-const SCRIPTS: Readonly<Record<string, NodeScriptName>> = { detect: "detect.sh", cleanup: "cleanup.sh" };
+const SCRIPTS: Readonly<Record<string, NodeScriptName>> = {
+  detect: "detect.sh",
+  claim: "claim.sh",
+  cleanup: "cleanup.sh",
+};
 
 function script(argv: string[], io: Io): void {
   const { values, positionals } = parse(argv, {
@@ -150,16 +158,18 @@ function script(argv: string[], io: Io): void {
     "cni-bin-dir": { type: "string" },
     "cni-conf-dir": { type: "string" },
     whereabouts: { type: "boolean" },
+    owner: { type: "string" },
   });
   const [which, ...rest] = positionals;
-  if (which === undefined) throw new UsageError("script: say which: detect or cleanup");
+  if (which === undefined) throw new UsageError("script: say which: detect, claim or cleanup");
   const name = Object.hasOwn(SCRIPTS, which) ? SCRIPTS[which] : undefined;
   if (name === undefined) throw new UsageError(`script: unknown script ${JSON.stringify(which)}`);
   if (rest.length) throw new UsageError(`script: unexpected argument ${JSON.stringify(rest[0])}`);
-  const allowed =
-    which === "detect"
-      ? ["command", "sudo", "k3s-data-dir"]
-      : ["command", "sudo", "cni-bin-dir", "cni-conf-dir", "whereabouts"];
+  const allowed = {
+    detect: ["command", "sudo", "k3s-data-dir"],
+    claim: ["command", "sudo", "cni-conf-dir", "owner"],
+    cleanup: ["command", "sudo", "cni-bin-dir", "cni-conf-dir", "whereabouts", "owner"],
+  }[which as "detect" | "claim" | "cleanup"];
   for (const key of Object.keys(values)) {
     if (!allowed.includes(key)) throw new UsageError(`script ${which}: --${key} does not apply`);
     if (key !== "command" && !values.command)
@@ -173,14 +183,20 @@ function script(argv: string[], io: Io): void {
   }
   const sudo = values.sudo === true;
   if (which === "detect") {
-    io.stdout(`${detectCommand({ sudo, dataDir: values["k3s-data-dir"] })}\n`);
+    io.stdout(`${detectCommand({ sudo, dataDir: values["k3s-data-dir"] }).command}\n`);
     return;
   }
-  const binDir = values["cni-bin-dir"];
-  const confDir = values["cni-conf-dir"];
-  if (binDir === undefined || confDir === undefined)
-    throw new UsageError("script cleanup --command: give --cni-bin-dir and --cni-conf-dir");
-  io.stdout(`${cleanupCommand({ sudo, binDir, confDir, whereabouts: values.whereabouts === true })}\n`);
+  const { "cni-bin-dir": binDir, "cni-conf-dir": confDir, owner } = values;
+  if (which === "claim") {
+    if (confDir === undefined || owner === undefined)
+      throw new UsageError("script claim --command: give --cni-conf-dir and --owner");
+    io.stdout(`${claimCommand({ sudo, confDir, owner }).command}\n`);
+    return;
+  }
+  if (binDir === undefined || confDir === undefined || owner === undefined)
+    throw new UsageError("script cleanup --command: give --cni-bin-dir, --cni-conf-dir and --owner");
+  const whereabouts = values.whereabouts === true;
+  io.stdout(`${cleanupCommand({ sudo, binDir, confDir, whereabouts, owner }).command}\n`);
 }
 
 /** Runs the command line (without `node` and the script path) and returns the exit status. */

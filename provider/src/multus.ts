@@ -7,7 +7,8 @@ import { cleanupLayout, MultusPlan, planFor, ValidatedInputs } from "./plan/plan
 import { installCharts } from "./wiring/charts";
 import { asResourceError, validatedInputs } from "./wiring/inputs";
 import { createNetworks } from "./wiring/networks";
-import { cleanupNode, detectNode, liftNodes } from "./wiring/nodes";
+import { ownerId } from "./node/scripts";
+import { claimNode, cleanupNode, detectNode, liftNodes } from "./wiring/nodes";
 
 /** The component's type token. */
 export const MULTUS_TYPE = "k3s-multus:index:Multus";
@@ -35,6 +36,19 @@ function after<T>(value: pulumi.Output<T>, resources: readonly pulumi.Resource[]
   // once: a resource that never registers (because the value failed) never resolves its URN.
   const urns = pulumi.all(resources.map((r) => r.urn));
   return pulumi.all([value, urns]).apply(([v]) => v) as pulumi.Output<T>;
+}
+
+/**
+ * The component's owner id (ownerId of its URN) as an Output that carries no dependency on the
+ * component: a resource that depends on a component waits for all of the component's children,
+ * and the releases (children) depend on the clean-up Commands that take this id, a cycle.
+ */
+function ownerOf(component: pulumi.ComponentResource): pulumi.Output<string> {
+  return pulumi.output(
+    new Promise<string>((resolve) => {
+      component.urn.apply((urn) => resolve(ownerId(urn)));
+    }),
+  );
 }
 
 /**
@@ -147,11 +161,17 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
     );
   }
   const whereabouts = v.ipam.includes("whereabouts");
+  const owner = ownerOf(component);
   const cleanups = v.nodes.map((node, i) =>
-    cleanupNode(name, node, i, nodeList, nodeLayouts[i], whereabouts, v.cleanupOnDestroy, component),
+    cleanupNode(name, node, i, nodeList, nodeLayouts[i], whereabouts, v.cleanupOnDestroy, owner, component),
   );
   const releases = installCharts(name, v, plan, args.chart, k8sOpts, cleanups);
   const releaseList = releases.crd ? [releases.crd, releases.multus] : [releases.multus];
+  if (v.cleanupOnDestroy) {
+    v.nodes.forEach((node, i) =>
+      claimNode(name, node, i, nodeList, nodeLayouts[i], owner, releaseList, component),
+    );
+  }
   const nads = createNetworks(name, v.networks, plan, args.networks, { ...k8sOpts, dependsOn: releaseList });
   return {
     k3sVersions,

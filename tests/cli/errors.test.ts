@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { cli, CliResult, REPO, runComponent, tempFile } from "./helpers";
+import { OWNER } from "../helpers/k3sfixtures";
 
 const NEW = "v1.32.2+k3s1";
 const HOSTILE = "/x;rm -rf /";
@@ -123,15 +124,13 @@ describe("cli: bad input gives the component's error, exit status 2", function (
   });
 
   it("script --command with a hostile directory names the field", function () {
+    const CLEANUP = ["script", "cleanup", "--command", "--owner", OWNER];
     inputError(cli(["script", "detect", "--command", "--k3s-data-dir", HOSTILE]), "dataDir");
-    inputError(
-      cli(["script", "cleanup", "--command", "--cni-bin-dir", "/opt", "--cni-conf-dir", "/etc/cni/net.d"]),
-      "binDir",
-    );
-    inputError(
-      cli(["script", "cleanup", "--command", "--cni-bin-dir", "/opt/cni/bin", "--cni-conf-dir", HOSTILE]),
-      "confDir",
-    );
+    inputError(cli([...CLEANUP, "--cni-bin-dir", "/opt", "--cni-conf-dir", "/etc/cni/net.d"]), "binDir");
+    inputError(cli([...CLEANUP, "--cni-bin-dir", "/opt/cni/bin", "--cni-conf-dir", HOSTILE]), "confDir");
+    const dirs = ["--cni-bin-dir", "/opt/cni/bin", "--cni-conf-dir", "/etc/cni/net.d"];
+    inputError(cli(["script", "cleanup", "--command", ...dirs, "--owner", "not-hex"]), "owner");
+    inputError(cli(["script", "claim", "--command", "--cni-conf-dir", HOSTILE, "--owner", OWNER]), "confDir");
   });
 });
 
@@ -213,14 +212,15 @@ describe("cli: usage", function () {
     { args: ["render", "-o", "xml"], says: /-o must be one of yaml, json/ },
     { args: ["render", "--chart", "rke2-multus"], says: /--chart goes with --values-only/ },
     { args: ["render", "--values-only", "--chart", "cilium"], says: /--chart must be one of/ },
-    { args: ["script"], says: /detect or cleanup/ },
+    { args: ["script"], says: /detect, claim or cleanup/ },
     { args: ["script", "install"], says: /unknown script "install"/ },
     { args: ["script", "detect", "--sudo"], says: /--sudo goes with --command/ },
     {
       args: ["script", "detect", "--command", "--cni-bin-dir", "/opt/cni/bin"],
       says: /--cni-bin-dir does not apply/,
     },
-    { args: ["script", "cleanup", "--command"], says: /give --cni-bin-dir and --cni-conf-dir/ },
+    { args: ["script", "cleanup", "--command"], says: /give --cni-bin-dir, --cni-conf-dir and --owner/ },
+    { args: ["script", "claim", "--command"], says: /give --cni-conf-dir and --owner/ },
     { args: ["script", "detect", "extra"], says: /unexpected argument "extra"/ },
   ];
   for (const u of usage) {

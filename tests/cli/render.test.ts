@@ -20,6 +20,7 @@ import {
   tempFile,
   unwrapSecrets,
 } from "./helpers";
+import { compactScript } from "../../provider/src/node/scripts";
 
 /** The last K3s before the October 2024 bin-dir gate on the 1.30 line, and the first after it. */
 const OLD = "v1.30.5+k3s1";
@@ -282,22 +283,24 @@ describe("cli: k3s-multus render equals what the component registers", function 
     const c = CASES[CASES.length - 2];
     const run = await runComponent(componentArgs(c));
     if (run.error) throw run.error;
-    const commands = run.registrations.filter((r) => r.type === COMMAND_TYPE);
+    const commands = run.registrations.filter((r) => r.type === COMMAND_TYPE && r.name.includes("-cleanup-"));
     expect(commands.map((r) => r.name)).to.deep.equal([
       "multus-cleanup-node1-example-com",
       "multus-cleanup-n2",
     ]);
+    const owner = /'([0-9a-f]{16})'$/.exec(String(commands[0].inputs.delete))?.[1] ?? "";
     const header = ok(cli(["render", "-f", tempFile("in.yaml", stringify(c.inputs)), ...flagArgs(c)]));
     const binDir = /^# CNI bin dir: +(\S+)$/m.exec(header)?.[1] ?? "";
     const confDir = /^# CNI conf dir: +(\S+)$/m.exec(header)?.[1] ?? "";
     expect(binDir).to.equal("/srv/k3s/data/cni");
-    const dirs = ["--cni-bin-dir", binDir, "--cni-conf-dir", confDir, "--whereabouts"];
+    const dirs = ["--cni-bin-dir", binDir, "--cni-conf-dir", confDir, "--whereabouts", "--owner", owner];
     expect(commands[0].inputs.delete).to.equal(
       ok(cli(["script", "cleanup", "--command", "--sudo", ...dirs])).trimEnd(),
     );
     expect(commands[1].inputs.delete).to.equal(
       ok(cli(["script", "cleanup", "--command", ...dirs])).trimEnd(),
     );
+    expect(commands[1].inputs.stdin).to.equal(`${compactScript(ok(cli(["script", "cleanup"])))}\n`);
   });
 
   it("reads the inputs from standard input with -f -", function () {

@@ -7,12 +7,14 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import {
+  claimCommand,
   cleanupCommand,
   detectCommand,
   NodeScriptName,
   readNodeScript,
 } from "../../provider/src/node/scripts";
 import { cli, CLI_BIN, REPO, tempFile } from "./helpers";
+import { OWNER } from "../helpers/k3sfixtures";
 
 const SCRIPTS = path.join(REPO, "provider/scripts");
 const BIN = "/var/lib/rancher/k3s/data/cni";
@@ -21,6 +23,7 @@ const CONF = "/var/lib/rancher/k3s/agent/etc/cni/net.d";
 describe("cli: k3s-multus script", function () {
   const raw: [string, NodeScriptName][] = [
     ["detect", "detect.sh"],
+    ["claim", "claim.sh"],
     ["cleanup", "cleanup.sh"],
   ];
   for (const [which, file] of raw) {
@@ -36,15 +39,16 @@ describe("cli: k3s-multus script", function () {
   }
 
   const commands: { args: string[]; expected: () => string }[] = [
-    { args: ["detect"], expected: () => detectCommand({ sudo: false }) },
-    { args: ["detect", "--sudo"], expected: () => detectCommand({ sudo: true }) },
+    { args: ["detect"], expected: () => detectCommand({ sudo: false }).command },
+    { args: ["detect", "--sudo"], expected: () => detectCommand({ sudo: true }).command },
     {
       args: ["detect", "--sudo", "--k3s-data-dir", "/srv/k3s/"],
-      expected: () => detectCommand({ sudo: true, dataDir: "/srv/k3s/" }),
+      expected: () => detectCommand({ sudo: true, dataDir: "/srv/k3s/" }).command,
     },
     {
-      args: ["cleanup", "--cni-bin-dir", BIN, "--cni-conf-dir", CONF],
-      expected: () => cleanupCommand({ sudo: false, binDir: BIN, confDir: CONF, whereabouts: false }),
+      args: ["cleanup", "--cni-bin-dir", BIN, "--cni-conf-dir", CONF, "--owner", OWNER],
+      expected: () =>
+        cleanupCommand({ sudo: false, binDir: BIN, confDir: CONF, whereabouts: false, owner: OWNER }).command,
     },
     {
       args: [
@@ -55,9 +59,21 @@ describe("cli: k3s-multus script", function () {
         "/etc/cni/net.d",
         "--cni-bin-dir",
         "/opt/cni/bin",
+        "--owner",
+        OWNER,
       ],
       expected: () =>
-        cleanupCommand({ sudo: true, binDir: "/opt/cni/bin", confDir: "/etc/cni/net.d", whereabouts: true }),
+        cleanupCommand({
+          sudo: true,
+          binDir: "/opt/cni/bin",
+          confDir: "/etc/cni/net.d",
+          whereabouts: true,
+          owner: OWNER,
+        }).command,
+    },
+    {
+      args: ["claim", "--cni-conf-dir", CONF, "--owner", OWNER],
+      expected: () => claimCommand({ sudo: false, confDir: CONF, owner: OWNER }).command,
     },
   ];
   for (const c of commands) {
@@ -99,7 +115,7 @@ describe("cli: k3s-multus script", function () {
       expect(syntax.status).to.equal(0);
     }
     // Arguments travel after `--`; cleanup refuses an unsafe directory before touching anything.
-    const r = spawnSync("sh", ["-s", "--", "relative/conf", "/opt/cni/bin", "no"], {
+    const r = spawnSync("sh", ["-s", "--", "relative/conf", "/opt/cni/bin", "no", OWNER], {
       input: cli(["script", "cleanup"]).stdout,
       encoding: "utf8",
     });

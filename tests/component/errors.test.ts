@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import type { MultusArgs } from "../../provider/src/args";
-import { cleanupCommand } from "../../provider/src/node/scripts";
+import { cleanupCommand, ownerId } from "../../provider/src/node/scripts";
 import {
   COMMAND_TYPE,
   CONF_DIR,
@@ -95,13 +95,20 @@ function expectCleanupsOf(h: Harness, bins: Readonly<Record<string, string>>): v
       .map((host) => commandOf("cleanup", host))
       .sort(),
   );
+  const owner = ownerId(h.ofType("k3s-multus:index:Multus")[0].urn);
   for (const [host, binDir] of Object.entries(bins)) {
     const c = h.named(commandOf("cleanup", host));
-    expect(Object.keys(c.inputs).sort(), `${c.name}: no create`).to.deep.equal(["connection", "delete"]);
+    expect(Object.keys(c.inputs).sort(), `${c.name}: no create`).to.deep.equal([
+      "connection",
+      "delete",
+      "stdin",
+    ]);
     expect(unwrapSecret(c.inputs.connection), c.name).to.deep.include({ host });
+    const want = cleanupCommand({ sudo: false, binDir, confDir: CONF_DIR, whereabouts: true, owner });
     expect(c.inputs.delete, c.name)
-      .to.equal(cleanupCommand({ sudo: false, binDir, confDir: CONF_DIR, whereabouts: true }))
-      .and.match(new RegExp(` '${CONF_DIR}' '${binDir}' 'yes'$`));
+      .to.equal(want.command)
+      .and.match(new RegExp(` '${CONF_DIR}' '${binDir}' 'yes' '${owner}'$`));
+    expect(c.inputs.stdin, c.name).to.equal(want.stdin);
   }
 }
 

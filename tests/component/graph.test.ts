@@ -46,6 +46,8 @@ describe("Multus component: resource graph", () => {
         `${NAD_TYPE} multus-nad-macvlan-host-local`,
         `${COMMAND_TYPE} multus-cleanup-k3s-1`,
         `${COMMAND_TYPE} multus-cleanup-k3s-2-lan`,
+        `${COMMAND_TYPE} multus-claim-k3s-1`,
+        `${COMMAND_TYPE} multus-claim-k3s-2-lan`,
       ].sort(),
     );
     const component = h.named("multus");
@@ -69,11 +71,15 @@ describe("Multus component: resource graph", () => {
     );
     const [first, second] = [h.named("multus-detect-k3s-1"), h.named("multus-detect-k3s-2-lan")];
     for (const r of [first, second]) {
-      expect(Object.keys(r.inputs).sort(), r.name).to.deep.equal(["connection", "create", "triggers"]);
+      expect(Object.keys(r.inputs).sort(), r.name).to.deep.equal([
+        "connection",
+        "create",
+        "stdin",
+        "triggers",
+      ]);
       expect(r.inputs.triggers).to.deep.equal(["after-upgrade"]);
-      expect(r.inputs.create)
-        .to.match(/^sh -c '/)
-        .and.include("k3s-multus-detect");
+      expect(r.inputs.create).to.match(/^sh (-s --|-c ')/);
+      expect(r.inputs.stdin).to.include("ME=k3s-multus-detect");
       expect(explicitDeps(r), r.name).to.deep.equal([]);
     }
     expect(unwrapSecret(first.inputs.connection)).to.deep.include({ host: "10.0.0.11", user: "root" });
@@ -87,7 +93,7 @@ describe("Multus component: resource graph", () => {
       { nodes: NODES.slice(0, 1), k3sDataDir: "/data/k3s" },
       { detect: { "10.0.0.11": NEW_K3S.replace(/\/var\/lib\/rancher\/k3s/g, "/data/k3s") } },
     );
-    expect(h.named("multus-detect-k3s-1").inputs.create).to.match(/ k3s-multus-detect '\/data\/k3s'$/);
+    expect(h.named("multus-detect-k3s-1").inputs.create).to.equal("sh -s -- '/data/k3s'");
     expect(h.named("multus-release").inputs.values.config.cni_conf.binDir).to.equal("/data/k3s/data/cni");
   });
 
@@ -101,7 +107,7 @@ describe("Multus component: resource graph", () => {
     expect(main.inputs).to.deep.include({ chart: "rke2-multus", version: "v4.3.017", name: "multus" });
     expect(explicitDeps(main)).to.deep.equal([crd.urn]);
     expect(crd.doneAt, "the CRD release is registered before rke2-multus is sent").to.be.below(main.sentAt);
-    const detects = h.ofType(COMMAND_TYPE).filter((c) => c.inputs.create !== undefined);
+    const detects = h.ofType(COMMAND_TYPE).filter((c) => c.name.includes("-detect-"));
     expect(main.propertyDependencies.values.slice().sort()).to.deep.equal(detects.map((d) => d.urn).sort());
   });
 
@@ -146,11 +152,12 @@ describe("Multus component: resource graph", () => {
     const { h } = await deploy({ nodes: NODES, networks: [MACVLAN_WHEREABOUTS] }, { detect: DETECT });
     const cleanups = ["multus-cleanup-k3s-1", "multus-cleanup-k3s-2-lan"].map((n) => h.named(n));
     for (const c of cleanups) {
-      expect(Object.keys(c.inputs).sort(), c.name).to.deep.equal(["connection", "delete"]);
+      expect(Object.keys(c.inputs).sort(), c.name).to.deep.equal(["connection", "delete", "stdin"]);
       expect(explicitDeps(c), c.name).to.deep.equal([]);
-      expect(c.inputs.delete)
-        .to.include("k3s-multus-cleanup")
-        .and.match(new RegExp(` '${CONF_DIR}' '${NEW_BIN}' 'yes'$`));
+      expect(c.inputs.stdin).to.include("ME=k3s-multus-cleanup");
+      expect(c.inputs.delete).to.match(
+        new RegExp(`^sh -s -- '${CONF_DIR}' '${NEW_BIN}' 'yes' '[0-9a-f]{16}'$`),
+      );
       expect(unwrapSecret(c.inputs.connection)).to.deep.include({ dialErrorLimit: 3 });
     }
     // Pulumi deletes a resource before what it depends on: the NADs (which depend on the releases)
@@ -192,19 +199,41 @@ describe("Multus component: resource graph", () => {
     expect(crd.propertyDependencies.values.slice().sort()).to.deep.equal(detects.map((d) => d.urn).sort());
   });
 
+  it("records ownership per node once the releases exist, with the clean-up's owner id and conf dir", async () => {
+    const { h } = await deploy({ nodes: NODES, networks: [MACVLAN_WHEREABOUTS] }, { detect: DETECT });
+    const releases = h.ofType(RELEASE_TYPE).map((r) => r.urn);
+    for (const node of ["k3s-1", "k3s-2-lan"]) {
+      const claim = h.named(`multus-claim-${node}`);
+      const cleanup = h.named(`multus-cleanup-${node}`);
+      expect(Object.keys(claim.inputs).sort(), claim.name).to.deep.equal(["connection", "create", "stdin"]);
+      expect(explicitDeps(claim), claim.name).to.deep.equal(releases.slice().sort());
+      for (const r of h.ofType(RELEASE_TYPE)) expect(r.doneAt, claim.name).to.be.below(claim.sentAt);
+      const owner = /'([0-9a-f]{16})'$/.exec(String(cleanup.inputs.delete))?.[1];
+      expect(owner, "the clean-up names an owner id").to.be.a("string");
+      expect(claim.inputs.create).to.equal(`sh -s -- '${CONF_DIR}' '${owner}'`);
+      expect(claim.inputs.stdin).to.include("ME=k3s-multus-claim");
+    }
+  });
+
   it("marks whereabouts off in the clean-up when no network uses it", async () => {
     const { h } = await deploy({ nodes: NODES, networks: [MACVLAN_HOST_LOCAL] }, { detect: DETECT });
-    expect(h.named("multus-cleanup-k3s-1").inputs.delete).to.match(/ 'no'$/);
+    expect(h.named("multus-cleanup-k3s-1").inputs.delete).to.match(/ 'no' '[0-9a-f]{16}'$/);
   });
 
   it("keeps the clean-up Commands, without a delete, with cleanupOnDestroy: false", async () => {
     // Dropping the Commands would make Pulumi delete them, which runs the clean-up at once on every
     // node while Multus is installed; clearing their delete is an update that runs nothing.
     const on = await deploy({ nodes: NODES }, { detect: DETECT });
-    const names = on.h.registrations.map((r) => r.name).sort();
+    // The ownership records go (their delete runs nothing); everything else stays.
+    const names = on.h.registrations
+      .map((r) => r.name)
+      .filter((n) => !n.includes("-claim-"))
+      .sort();
     await stopMocks();
     const { h } = await deploy({ nodes: NODES, cleanupOnDestroy: false }, { detect: DETECT });
-    expect(h.registrations.map((r) => r.name).sort(), "the same resources").to.deep.equal(names);
+    expect(h.registrations.map((r) => r.name).sort(), "the same resources, less the claims").to.deep.equal(
+      names,
+    );
     const cleanups = ["multus-cleanup-k3s-1", "multus-cleanup-k3s-2-lan"].map((n) => h.named(n));
     for (const c of cleanups) expect(Object.keys(c.inputs), c.name).to.deep.equal(["connection"]);
     expect(explicitDeps(h.named("multus-crd"))).to.deep.equal(cleanups.map((c) => c.urn).sort());

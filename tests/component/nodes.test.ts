@@ -66,7 +66,11 @@ describe("Multus component: nodes, pinned facts, instances", () => {
         .map((c) => c.name)
         .sort(),
     ).to.deep.equal(
-      [...names.map((n) => `multus-detect-${n}`), ...names.map((n) => `multus-cleanup-${n}`)].sort(),
+      [
+        ...names.map((n) => `multus-detect-${n}`),
+        ...names.map((n) => `multus-cleanup-${n}`),
+        ...names.map((n) => `multus-claim-${n}`),
+      ].sort(),
     );
     expect(unwrapSecret(h.named("multus-detect-10-1-0-1").inputs.connection)).to.deep.equal({
       host: "10.1.0.1",
@@ -104,14 +108,14 @@ describe("Multus component: nodes, pinned facts, instances", () => {
       k3sVersion: "v1.30.5+k3s1",
       networks: [MACVLAN_WHEREABOUTS],
     });
-    const commands = h.ofType(COMMAND_TYPE);
+    const commands = h.ofType(COMMAND_TYPE).filter((c) => !c.name.includes("-claim-"));
     expect(commands.map((c) => c.name).sort()).to.deep.equal([
       "multus-cleanup-10-2-0-1",
       "multus-cleanup-10-2-0-2",
     ]);
     for (const c of commands) {
       expect(c.inputs.create, c.name).to.equal(undefined);
-      expect(c.inputs.delete).to.match(new RegExp(` '${CONF_DIR}' '${OLD_BIN}' 'yes'$`));
+      expect(c.inputs.delete).to.match(new RegExp(` '${CONF_DIR}' '${OLD_BIN}' 'yes' '[0-9a-f]{16}'$`));
       expect(c.propertyDependencies.delete, "the layout waits on nothing").to.deep.equal([]);
     }
     const out = await outputValues(m);
@@ -138,9 +142,14 @@ describe("Multus component: nodes, pinned facts, instances", () => {
       cniConfDir: "/etc/cni/net.d",
       networks: [MACVLAN_WHEREABOUTS],
     });
-    expect(h.ofType(COMMAND_TYPE).map((c) => c.name)).to.deep.equal(["multus-cleanup-10-2-0-1"]);
+    expect(
+      h
+        .ofType(COMMAND_TYPE)
+        .map((c) => c.name)
+        .filter((n) => !n.includes("-claim-")),
+    ).to.deep.equal(["multus-cleanup-10-2-0-1"]);
     expect(h.named("multus-cleanup-10-2-0-1").inputs.delete).to.match(
-      / '\/etc\/cni\/net\.d' '\/opt\/cni\/bin' 'yes'$/,
+      / '\/etc\/cni\/net\.d' '\/opt\/cni\/bin' 'yes' '[0-9a-f]{16}'$/,
     );
     expect(h.named("multus-release").inputs.values.config.cni_conf).to.deep.include({
       binDir: "/opt/cni/bin",
@@ -180,12 +189,12 @@ describe("Multus component: nodes, pinned facts, instances", () => {
       const parent = h.named(name).urn;
       const children = h.registrations.filter((r) => r.parent === parent);
       expect(children.map((c) => c.name).sort()).to.deep.equal(
-        ["crd", "release", "k8s", "detect-n1", "cleanup-n1", "nad-b-c", "nad-c"]
+        ["crd", "release", "k8s", "detect-n1", "cleanup-n1", "claim-n1", "nad-b-c", "nad-c"]
           .map((s) => `${name}-${s}`)
           .sort(),
       );
     }
-    expect(h.registrations).to.have.lengthOf(2 * 8);
+    expect(h.registrations).to.have.lengthOf(2 * 9);
   });
 
   it("changing only redetect changes the detect Commands' triggers and nothing else", async () => {
@@ -217,7 +226,7 @@ describe("Multus component: nodes, pinned facts, instances", () => {
     const first = rendered((await deploy(args, { detect })).h);
     await stopMocks();
     const second = rendered((await deploy(args, { detect })).h);
-    expect(first.size).to.equal(9);
+    expect(first.size).to.equal(11);
     expect([...second.entries()]).to.deep.equal([...first.entries()]);
   });
 

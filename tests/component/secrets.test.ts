@@ -76,7 +76,7 @@ describe("Multus component: secrets", () => {
 
   it("keeps every credential inside a secret wrapper in every registered input and output", async () => {
     const { h } = await deploy(argsWithSecrets(), { detect: DETECT });
-    expect(h.registrations).to.have.lengthOf(9);
+    expect(h.registrations).to.have.lengthOf(11);
     expect(leaks(h)).to.deep.equal([]);
     for (const secret of Object.values(SECRETS)) expect(secret).to.match(MARKER);
   });
@@ -84,7 +84,7 @@ describe("Multus component: secrets", () => {
   it("makes every Command's connection secret, with the credentials inside", async () => {
     const { h } = await deploy(argsWithSecrets(), { detect: DETECT });
     const commands = h.ofType(COMMAND_TYPE);
-    expect(commands).to.have.lengthOf(4);
+    expect(commands).to.have.lengthOf(6);
     for (const c of commands) expect(isSecretWrapper(c.wire.connection), c.name).to.equal(true);
     const first = unwrapSecret(h.named("multus-detect-10-10-0-1").inputs.connection);
     expect(first).to.deep.include({
@@ -143,6 +143,8 @@ describe("Multus component: secrets", () => {
         .map((c) => c.name)
         .sort(),
     ).to.deep.equal([
+      "multus-claim-10-10-0-1",
+      "multus-claim-10-10-0-2",
       "multus-cleanup-10-10-0-1",
       "multus-cleanup-10-10-0-2",
       "multus-detect-10-10-0-1",

@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { cleanupCommand } from "../../provider/src/node/scripts";
+import { cleanupCommand, ownerId } from "../../provider/src/node/scripts";
 import {
   COMMAND,
   detectOutput,
@@ -70,15 +70,22 @@ function expectCleanupsOf(run: Run, bins: Readonly<Record<string, string>>): voi
       .map((host) => commandOf("cleanup", host))
       .sort(),
   );
+  const owner = ownerId(run.sent.find((s) => s.type === "k3s-multus:index:Multus")?.urn ?? "");
   for (const [host, binDir] of Object.entries(bins)) {
     const c = run.named(commandOf("cleanup", host));
     expect(c.ok, `${c.name} is created`).to.equal(true);
-    expect(Object.keys(c.wire).sort(), `${c.name}: no create`).to.deep.equal(["connection", "delete"]);
+    expect(Object.keys(c.wire).sort(), `${c.name}: no create`).to.deep.equal([
+      "connection",
+      "delete",
+      "stdin",
+    ]);
     expect(isSecretWrapper(c.wire.connection), `${c.name}: connection secret`).to.equal(true);
     expect((c.wire.connection as { value: { host: string } }).value.host, c.name).to.equal(host);
+    const want = cleanupCommand({ sudo: false, binDir, confDir: CONF_DIR, whereabouts: true, owner });
     expect(c.wire.delete, c.name)
-      .to.equal(cleanupCommand({ sudo: false, binDir, confDir: CONF_DIR, whereabouts: true }))
-      .and.match(new RegExp(` '${CONF_DIR}' '${binDir}' 'yes'$`));
+      .to.equal(want.command)
+      .and.match(new RegExp(` '${CONF_DIR}' '${binDir}' 'yes' '${owner}'$`));
+    expect(c.wire.stdin, c.name).to.equal(want.stdin);
   }
 }
 
@@ -317,7 +324,22 @@ describe("faults", function () {
           const del = (c.wire as { delete?: unknown }).delete;
           if ((args as { cleanupOnDestroy?: boolean }).cleanupOnDestroy === false)
             expect(del, c.name).to.equal(undefined);
-          else expect(del, c.name).to.be.a("string").and.to.include("k3s-multus-cleanup");
+          else {
+            expect(del, c.name)
+              .to.be.a("string")
+              .and.to.match(/^sh -s -- '/);
+            expect((c.wire as { stdin?: unknown }).stdin, c.name).to.include("ME=k3s-multus-cleanup");
+          }
+        }
+        // The ownership records come after the releases, so destroy removes them first (they run nothing).
+        const claims = run.created(COMMAND).filter((c) => c.name.includes("-claim-"));
+        if ((args as { cleanupOnDestroy?: boolean }).cleanupOnDestroy === false)
+          expect(claims).to.deep.equal([]);
+        else {
+          expect(claims.length).to.equal(2);
+          for (const c of claims)
+            for (const r of releases)
+              expect(deps.get(c.urn)?.has(r.urn), `${c.name} depends on ${r.name}`).to.equal(true);
         }
       });
     }

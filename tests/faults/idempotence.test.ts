@@ -96,8 +96,9 @@ describe("idempotence", function () {
     const second = registered(await runMultus(ARGS, { detect }));
     expect([...second.keys()].sort()).to.deep.equal([...first.keys()].sort());
     for (const [name, text] of first) expect(second.get(name), name).to.equal(text);
-    // The component, 2 detect Commands, the Kubernetes provider, 2 clean-up Commands, 2 Releases, 3 NADs.
-    expect(first.size).to.equal(11);
+    // The component, 2 detect Commands, the Kubernetes provider, 2 clean-up Commands, 2 Releases,
+    // 2 ownership records, 3 NADs.
+    expect(first.size).to.equal(13);
   });
 
   it("the same inputs given with their keys in another order register byte-identical inputs", async () => {

@@ -1,10 +1,13 @@
 /**
- * File contents of simulated K3s nodes: a fake `k3s` binary, containerd configs in the shape K3s
- * renders them (pkg/agent/templates in k3s-io/k3s: version 2 for containerd 1.x, version 3 for
- * containerd 2.x; the CNI dirs are set only while flannel is on), and the files the rke2-multus
- * chart and flannel leave in the CNI dirs.
+ * File contents and processes of simulated K3s nodes: a fake `k3s` binary, containerd configs in
+ * the shape K3s renders them (pkg/agent/templates in k3s-io/k3s: version 2 for containerd 1.x,
+ * version 3 for containerd 2.x, always written to `agent/etc/containerd/config.toml`; the CNI dirs
+ * are set only while flannel is on), the service definitions get.k3s.io writes (systemd unit and
+ * env file, OpenRC script and env file), the processes of a running K3s as /proc shows them (argv
+ * hidden by setproctitle, the binary in data/<hash>/bin), and the files the rke2-multus chart and
+ * flannel leave in the CNI dirs.
  */
-import { Entry } from "./simnode";
+import { Entry, FakeProcess } from "./simnode";
 
 export const DEFAULT_DATA_DIR = "/var/lib/rancher/k3s";
 /** An old release's asset dir name (a sha256, as K3s names `data/<hash>`). */
@@ -78,7 +81,7 @@ export function containerdV2(o: ContainerdOpts): string {
   ].join("\n");
 }
 
-/** containerd 2.x config (`config-v3.toml`, version 3) as K3s renders it. */
+/** containerd 2.x config (version 3 content, still written to `config.toml`) as K3s renders it. */
 export function containerdV3(o: ContainerdOpts): string {
   const dd = o.dataDir ?? DEFAULT_DATA_DIR;
   const bin =
@@ -129,9 +132,8 @@ export function containerdV3(o: ContainerdOpts): string {
   ].join("\n");
 }
 
-/** The containerd config path under a data dir. */
-export const ctrdConfig = (dataDir: string, v3: boolean): string =>
-  `${dataDir}/agent/etc/containerd/${v3 ? "config-v3.toml" : "config.toml"}`;
+/** The containerd config K3s generates under a data dir (for containerd 1 and 2 alike). */
+export const ctrdConfig = (dataDir: string): string => `${dataDir}/agent/etc/containerd/config.toml`;
 
 /** Files of an installed K3s: the binary in /usr/local/bin and its data dir skeleton. */
 export function k3sFiles(tag: string, dataDir = DEFAULT_DATA_DIR): Record<string, Entry> {
@@ -144,7 +146,10 @@ export function k3sFiles(tag: string, dataDir = DEFAULT_DATA_DIR): Record<string
   };
 }
 
-/** What flannel and K3s keep in the CNI dirs, and what the chart adds (thin mode, whereabouts on). */
+/** The owner id of the installation in the fixtures (claim.sh's record names it). */
+export const OWNER = "0123456789abcdef";
+
+/** What flannel and K3s keep in the CNI dirs, and what the chart adds (thin mode, whereabouts on), with this installation's ownership record. */
 export function cniFiles(
   binDir: string,
   confDir: string,
@@ -164,6 +169,7 @@ export function cniFiles(
     chart: {
       [`${confDir}/00-multus.conflist`]: '{"name":"multus-cni-network","cniVersion":"1.0.0"}\n',
       [`${confDir}/multus.d/multus.kubeconfig`]: "apiVersion: v1\nkind: Config\n",
+      [`${confDir}/multus.d/k3s-multus-owner.${OWNER}`]: "",
       [`${binDir}/multus`]: bin("ELF multus"),
       [`${confDir}/whereabouts.d/whereabouts.kubeconfig`]: "apiVersion: v1\nkind: Config\n",
       [`${confDir}/whereabouts.d/whereabouts.conf`]: '{"datastore":"kubernetes"}\n',
@@ -192,4 +198,157 @@ export function detectOutput(o: {
     `containerd_config=${o.containerdConfig ?? ""}`,
     "",
   ].join("\n");
+}
+
+/** The releases from which K3S_DATA_DIR is a setting; before them the wrapper set it to data/<hash>. */
+export function dataDirEnvHonoured(tag: string): boolean {
+  const [minor, patch] = tag.replace(/^v1\./, "").split(/[.+-]/).map(Number);
+  const since: Record<number, number> = { 27: 16, 28: 12, 29: 7, 30: 3 };
+  return minor >= 31 || (since[minor] !== undefined && patch >= since[minor]);
+}
+
+export interface RunningK3s {
+  readonly tag: string;
+  readonly dataDir?: string;
+  readonly kind?: "server" | "agent";
+  /** Whether K3s's containerd runs too (default true). */
+  readonly containerd?: boolean;
+}
+
+/**
+ * The processes of a running K3s as /proc shows them: `k3s-server` (or `k3s-agent`) with the argv
+ * setproctitle leaves (`/usr/local/bin/k3s server`), running data/<hash>/bin/k3s as root, with the
+ * PATH K3s gives itself (and, before the July 2024 releases, the K3S_DATA_DIR=<data>/data/<hash>
+ * its wrapper set); and K3s's containerd with `-c <data dir>/agent/etc/containerd/config.toml`.
+ */
+export function k3sProcesses(o: RunningK3s): FakeProcess[] {
+  const dd = o.dataDir ?? DEFAULT_DATA_DIR;
+  const kind = o.kind ?? "server";
+  const asset = `${dd}/data/${HASH}`;
+  const env: Record<string, string> = {
+    PATH: `${dd}/data/cni:${asset}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${asset}/bin/aux`,
+  };
+  if (!dataDirEnvHonoured(o.tag)) env.K3S_DATA_DIR = asset;
+  const procs: FakeProcess[] = [
+    { comm: `k3s-${kind}`, argv: ["/usr/local/bin/k3s", kind], env, exe: `${asset}/bin/k3s` },
+  ];
+  if (o.containerd ?? true) {
+    procs.push({
+      comm: "containerd",
+      exe: `${asset}/bin/containerd`,
+      argv: [
+        "containerd",
+        "-c",
+        ctrdConfig(dd),
+        "-a",
+        "/run/k3s/containerd/containerd.sock",
+        "--state",
+        "/run/k3s/containerd",
+        "--root",
+        `${dd}/agent/containerd`,
+      ],
+      env,
+    });
+  }
+  return procs;
+}
+
+/** Quotes a word as get.k3s.io's `quote` does: `'word'`, with `'` written as `'\\''`. */
+const installQuote = (w: string): string => `'${w.replace(/'/g, "'\\''")}'`;
+
+/** The K3s command line as get.k3s.io writes it into a service: one quoted flag a line. */
+function installExec(kind: "server" | "agent", flags: readonly string[]): string {
+  return [`    ${kind} \\`, ...flags.map((f) => `\t${installQuote(f)} \\`), ""].join("\n");
+}
+
+/** `/etc/systemd/system/k3s.service` (or `k3s-agent.service`) as get.k3s.io writes it. */
+export function systemdUnit(kind: "server" | "agent", flags: readonly string[] = []): Record<string, Entry> {
+  const name = kind === "server" ? "k3s" : "k3s-agent";
+  const unit = [
+    "[Unit]",
+    "Description=Lightweight Kubernetes",
+    "Documentation=https://k3s.io",
+    "Wants=network-online.target",
+    "After=network-online.target",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+    "[Service]",
+    `Type=${kind === "server" ? "notify" : "exec"}`,
+    "EnvironmentFile=-/etc/default/%N",
+    "EnvironmentFile=-/etc/sysconfig/%N",
+    `EnvironmentFile=-/etc/systemd/system/${name}.service.env`,
+    "KillMode=process",
+    "Delegate=yes",
+    "User=root",
+    "LimitNOFILE=1048576",
+    "TimeoutStartSec=0",
+    "Restart=always",
+    "RestartSec=5s",
+    "ExecStartPre=/bin/sh -xc '! /usr/bin/systemctl is-enabled --quiet nm-cloud-setup.service 2>/dev/null'",
+    "ExecStartPre=-/sbin/modprobe br_netfilter",
+    "ExecStartPre=-/sbin/modprobe overlay",
+    "ExecStart=/usr/local/bin/k3s \\",
+    installExec(kind, flags),
+  ].join("\n");
+  return { [`/etc/systemd/system/${name}.service`]: unit };
+}
+
+/** The env file get.k3s.io writes beside the unit (mode 0600; it holds the join token). */
+export function systemdEnv(
+  kind: "server" | "agent",
+  vars: Readonly<Record<string, string>>,
+): Record<string, Entry> {
+  const name = kind === "server" ? "k3s" : "k3s-agent";
+  const content = Object.entries(vars)
+    .map(([k, v]) => `${k}="${v}"\n`)
+    .join("");
+  return { [`/etc/systemd/system/${name}.service.env`]: { content, mode: 0o600 } };
+}
+
+/** `/etc/init.d/k3s` (OpenRC) and `/etc/rancher/k3s/k3s.env` as get.k3s.io writes them. */
+export function openrcService(
+  kind: "server" | "agent",
+  flags: readonly string[] = [],
+  vars: Readonly<Record<string, string>> = {},
+): Record<string, Entry> {
+  const name = kind === "server" ? "k3s" : "k3s-agent";
+  const script = [
+    "#!/sbin/openrc-run",
+    "",
+    "depend() {",
+    "    after network-online",
+    "    want cgroups",
+    "}",
+    "",
+    "start_pre() {",
+    "    rm -f /tmp/k3s.*",
+    "}",
+    "",
+    "supervisor=supervise-daemon",
+    `name=${name}`,
+    'command="/usr/local/bin/k3s"',
+    `command_args="${installExec(kind, flags).trimStart()}    >>/var/log/${name}.log 2>&1"`,
+    "",
+    `output_log=/var/log/${name}.log`,
+    `error_log=/var/log/${name}.log`,
+    "",
+    `pidfile="/var/run/${name}.pid"`,
+    "respawn_delay=5",
+    "respawn_max=0",
+    "",
+    "set -o allexport",
+    "if [ -f /etc/environment ]; then . /etc/environment; fi",
+    `if [ -f /etc/rancher/k3s/${name}.env ]; then . /etc/rancher/k3s/${name}.env; fi`,
+    "set +o allexport",
+    "",
+  ].join("\n");
+  const env = Object.entries(vars)
+    .map(([k, v]) => `${k}="${v}"\n`)
+    .join("");
+  return {
+    [`/etc/init.d/${name}`]: { content: script, mode: 0o755 },
+    [`/etc/rancher/k3s/${name}.env`]: { content: env, mode: 0o600 },
+  };
 }

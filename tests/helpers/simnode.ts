@@ -11,11 +11,26 @@ import { spawn, ChildProcess, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { compactScript, NodeScriptName, readNodeScript, shellQuote } from "../../provider/src/node/scripts";
+import {
+  compactScript,
+  NodeCommand,
+  NodeScriptName,
+  readNodeScript,
+  shellQuote,
+} from "../../provider/src/node/scripts";
 import { which } from "./tools";
 
 /** Directories a simulated node owns: each starts as an empty tmpfs. */
-export const NODE_ROOTS = ["/etc/rancher", "/etc/cni", "/var/lib/rancher", "/usr/local/bin", "/opt", "/srv"];
+export const NODE_ROOTS = [
+  "/etc/rancher",
+  "/etc/cni",
+  "/etc/systemd/system",
+  "/etc/init.d",
+  "/var/lib/rancher",
+  "/usr/local/bin",
+  "/opt",
+  "/srv",
+];
 
 export type Shell = "dash" | "busybox" | "bash";
 export const SHELLS: readonly Shell[] = ["dash", "busybox", "bash"];
@@ -33,11 +48,23 @@ export type Entry =
   | { symlink: string }
   | { dir: true; mode?: number };
 
-/** A process that looks like K3s's to /proc: its `comm`, its full argv and its environment. */
+/**
+ * A process that looks like K3s's to /proc: its `comm`, its argv (as /proc/<pid>/cmdline shows it,
+ * with the fake's own `-c <loop>` before the second word) and its environment. A copy of dash is
+ * placed at `exe` (a node path; `comm` is a symlink to it in the same directory, so that the
+ * kernel names the process `comm` while /proc/<pid>/exe resolves to `exe`, as K3s's
+ * data/<hash>/bin/k3s-server does).
+ */
 export interface FakeProcess {
-  readonly comm: "k3s-server" | "k3s-agent" | "containerd";
+  readonly comm: string;
   readonly argv: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** The binary it runs, a node path (default `/srv/.fake/<index>/<comm>`, root-owned). */
+  readonly exe?: string;
+  /** Runs as this user (created through `users`) instead of root; the user owns `exe`. */
+  readonly user?: string;
+  /** Runs in a mount namespace of its own, as a container's process does. */
+  readonly ownMountNs?: boolean;
 }
 
 export interface SimNode {
@@ -77,12 +104,23 @@ export function withNodeScriptFile<T>(name: NodeScriptName, use: (file: string) 
 export interface Run {
   /** Runs the script (lib.sh + provider/scripts/<name>, see writeNodeScript) as a file in `shell`. */
   readonly script?: { name: NodeScriptName; shell: Shell; args?: readonly string[]; compact?: boolean };
-  /** Runs a command string the way sshd does: `<login shell> -c <command>`. */
-  readonly command?: { text: string; loginShell?: Shell | "/bin/sh" };
+  /**
+   * Runs a command string the way sshd does: `<login shell> -c <command>`, with `stdin` (the
+   * script a NodeCommand sends) on its standard input.
+   */
+  readonly command?: { text: string; stdin?: string; loginShell?: Shell | "/bin/sh" | "csh" | "tcsh" };
   /** Run as this user (created through `users`) instead of root. */
   readonly user?: string;
   /** The session's environment besides PATH=/usr/bin:/bin (no /usr/local/bin, as over SSH). */
   readonly env?: Readonly<Record<string, string>>;
+}
+
+/** A Run's `command` for a NodeCommand: its command line for the login shell, its script on stdin. */
+export function viaSsh(
+  cmd: NodeCommand,
+  loginShell?: Shell | "/bin/sh" | "csh" | "tcsh",
+): NonNullable<Run["command"]> {
+  return { text: cmd.command, stdin: cmd.stdin, ...(loginShell ? { loginShell } : {}) };
 }
 
 export interface Result {
@@ -149,29 +187,42 @@ function setupLines(tmp: string, node: SimNode): string[] {
     '  if [ -d "$T/stage$d" ]; then cp -a "$T/stage$d/." "$d/"; fi',
     "done",
   ];
-  (node.processes ?? []).forEach((p, i) => {
-    const exe = `${tmp}/bin${i}/${p.comm}`;
-    fs.mkdirSync(path.dirname(exe), { recursive: true });
-    fs.copyFileSync(which("dash") ?? "/usr/bin/dash", exe);
-    fs.chmodSync(exe, 0o755);
-    const env = Object.entries({ PATH: SESSION_PATH, ...p.env }).map(([k, v]) => q(`${k}=${v}`));
-    const [argv0, ...args] = p.argv;
-    lines.push(
-      `env -i ${env.join(" ")} bash -c 'exec -a "$0" "$@"' ${q(argv0)} ${q(exe)} -c 'while :; do sleep 1; done' ${args.map(q).join(" ")} &`,
-      `pid=$!; i=0; until [ "$(cat /proc/$pid/comm 2>/dev/null)" = ${p.comm} ]; do`,
-      `  i=$((i + 1)); [ $i -lt 1000 ] || { echo "fake ${p.comm} did not start" >&2; exit 97; }; sleep 0.01`,
-      "done",
-    );
-  });
-  for (const u of node.users ?? []) {
-    lines.push(`useradd -M -d / -s /bin/sh ${q(u.name)}`);
+  const users = (node.users ?? []).flatMap((u) => {
+    const add = [`useradd -M -d / -s /bin/sh ${q(u.name)}`];
     if (u.sudo) {
-      lines.push(
+      add.push(
         `printf '%s ALL=(ALL) NOPASSWD: ALL\\n' ${q(u.name)} > /etc/sudoers.d/${u.name}`,
         `chmod 0440 /etc/sudoers.d/${u.name}`,
       );
     }
-  }
+    return add;
+  });
+  lines.push(...users);
+  const started = new Map<string, number>();
+  (node.processes ?? []).forEach((p, i) => {
+    const comm = p.comm.slice(0, 15);
+    const count = (started.get(comm) ?? 0) + 1;
+    started.set(comm, count);
+    const exe = p.exe ?? `/srv/.fake/${i}/${p.comm}`;
+    const dir = path.posix.dirname(exe);
+    const launch = `${dir}/${p.comm}`;
+    lines.push(
+      `mkdir -p ${q(dir)}`,
+      `cp ${q(which("dash") ?? "/usr/bin/dash")} ${q(exe)}`,
+      `chmod 0755 ${q(exe)}`,
+      ...(launch === exe ? [] : [`ln -sf ${q(path.posix.basename(exe))} ${q(launch)}`]),
+      ...(p.user ? [`chown ${q(p.user)} ${q(exe)}`] : []),
+    );
+    const env = Object.entries({ PATH: SESSION_PATH, ...p.env }).map(([k, v]) => q(`${k}=${v}`));
+    const [argv0, ...args] = p.argv;
+    const wrap = `${p.ownMountNs ? "unshare --mount " : ""}${p.user ? `runuser -u ${q(p.user)} -- ` : ""}`;
+    lines.push(
+      `${wrap}env -i ${env.join(" ")} bash -c 'exec -a "$0" "$@"' ${q(argv0)} ${q(launch)} -c 'while :; do sleep 1; done' ${args.map(q).join(" ")} &`,
+      `i=0; until [ "$(cat /proc/[0-9]*/comm 2>/dev/null | grep -cxF ${q(comm)})" -ge ${count} ]; do`,
+      `  i=$((i + 1)); [ $i -lt 1000 ] || { echo "fake ${p.comm} did not start" >&2; exit 97; }; sleep 0.01`,
+      "done",
+    );
+  });
   if (node.binSh && node.binSh !== "dash") {
     lines.push(`mount --bind ${q(which(node.binSh) ?? `/usr/bin/${node.binSh}`)} "$(readlink -f /bin/sh)"`);
   }
@@ -190,12 +241,15 @@ function runLine(tmp: string, run: Run): string {
     argv = [...shellArgv(run.script.shell), file, ...(run.script.args ?? [])].map(q);
   } else if (run.command) {
     fs.writeFileSync(`${tmp}/cmd`, run.command.text, { mode: 0o644 });
+    fs.writeFileSync(`${tmp}/stdin`, run.command.stdin ?? "", { mode: 0o644 });
     const login = run.command.loginShell ?? "/bin/sh";
-    argv = [
-      ...(login === "/bin/sh" ? ["/bin/sh"] : shellArgv(login)).map(q),
-      "-c",
-      `"$(cat ${q(`${tmp}/cmd`)})"`,
-    ];
+    const loginArgv =
+      login === "/bin/sh"
+        ? ["/bin/sh"]
+        : login === "csh" || login === "tcsh"
+          ? [which(login) ?? `/usr/bin/${login}`]
+          : shellArgv(login);
+    argv = [...loginArgv.map(q), "-c", `"$(cat ${q(`${tmp}/cmd`)})"`, "<", q(`${tmp}/stdin`)];
   } else {
     throw new Error("run needs a script or a command");
   }

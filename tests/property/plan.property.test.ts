@@ -25,6 +25,7 @@ import {
   outcome,
   RUNS,
 } from "./check";
+import { OWNER } from "../helpers/k3sfixtures";
 
 /** The inputs a MultusError from validateInputs or planFor may name. */
 const INPUT_ROOTS = [
@@ -78,7 +79,13 @@ function checkPlan(v: ValidatedInputs, plan: MultusPlan, specs: readonly Record<
 
   // The clean-up command is built from the layout: it must be buildable whenever cleanup is on.
   if (v.cleanupOnDestroy) {
-    cleanupCommand({ sudo: false, binDir: layout.binDir, confDir: layout.confDir, whereabouts: true });
+    cleanupCommand({
+      sudo: false,
+      binDir: layout.binDir,
+      confDir: layout.confDir,
+      whereabouts: true,
+      owner: OWNER,
+    });
   }
 
   // NADs: JSON objects; typed ones carry exactly the validated fields.

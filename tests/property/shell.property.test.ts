@@ -1,8 +1,9 @@
 /**
  * The node commands, parsed by real shells. Each generated command line is run by dash, bash and
  * busybox sh (the login shells an SSH user may have) with PATH pointing at a fake `sh` that only
- * prints the words it received. When those words are exactly the intended ones (the script, the
- * name, each argument whole), the login shell expanded, split and ran nothing: no metacharacter
+ * prints the words it received. When those words are exactly the intended ones (`-s --` or the
+ * sudo wrapper and the name, each argument whole; the script itself travels on stdin), the login
+ * shell expanded, split and ran nothing: no metacharacter
  * of any argument reached it unquoted. Hostile arguments must be refused before that, with a
  * MultusError naming the argument.
  */
@@ -19,6 +20,7 @@ import {
   readNodeScript,
   shellQuote,
 } from "../../provider/src/node/scripts";
+import { OWNER } from "../helpers/k3sfixtures";
 import { requireTools, which } from "../helpers/tools";
 import * as arb from "./arbitraries";
 import { isStrictSafePath, outcome, RUNS } from "./check";
@@ -80,7 +82,7 @@ describe("property: node commands in real shells", function () {
     if (fakeDir) fs.rmSync(fakeDir, { recursive: true, force: true });
   });
 
-  const scriptOf = (name: "detect.sh" | "cleanup.sh") => compactScript(readNodeScript(name));
+  const scriptOf = (name: "detect.sh" | "cleanup.sh" | "claim.sh") => compactScript(readNodeScript(name));
 
   it("shellQuote: every string arrives as one intact word in dash, bash and busybox sh", () => {
     const text = fc.oneof(
@@ -132,9 +134,10 @@ describe("property: node commands in real shells", function () {
           expect(typeof o.sudo).to.equal("boolean");
           const args = o.dataDir === undefined ? [] : [(o.dataDir as string).replace(/\/+$/, "")];
           for (const a of args) expect(isStrictSafePath(a), a).to.equal(true);
+          expect(r.value.stdin).to.equal(`${detect}\n`);
           built.push({
-            command: r.value,
-            want: wordsFor(o.sudo as boolean, detect, "k3s-multus-detect", args),
+            command: r.value.command,
+            want: wordsFor(o.sudo as boolean, "k3s-multus-detect", args),
           });
         }
         expectEveryShellSees(built);
@@ -150,27 +153,31 @@ describe("property: node commands in real shells", function () {
       binDir: arb.fuzz(fc.oneof(arb.pathLike, arb.safePath), 3),
       confDir: arb.fuzz(fc.oneof(arb.pathLike, arb.safePath), 3),
       whereabouts: arb.fuzz(fc.boolean(), 12),
+      owner: arb.fuzz(fc.constant(OWNER), 12),
     });
     fc.assert(
       fc.property(fc.array(options, { minLength: 1, maxLength: 4 }), (list) => {
         const built: { command: string; want: string[] }[] = [];
         for (const o of list) {
           const r = outcome(() =>
-            cleanupCommand(o as { sudo: boolean; binDir: string; confDir: string; whereabouts: boolean }),
+            cleanupCommand(
+              o as { sudo: boolean; binDir: string; confDir: string; whereabouts: boolean; owner: string },
+            ),
           );
           if (!r.ok) {
-            expect(r.error.field).to.be.oneOf(["sudo", "binDir", "confDir", "whereabouts"]);
+            expect(r.error.field).to.be.oneOf(["sudo", "binDir", "confDir", "whereabouts", "owner"]);
             continue;
           }
           const strip = (p: unknown) => (p as string).replace(/\/+$/, "");
-          const args = [strip(o.confDir), strip(o.binDir), o.whereabouts ? "yes" : "no"];
+          const args = [strip(o.confDir), strip(o.binDir), o.whereabouts ? "yes" : "no", OWNER];
           for (const a of args.slice(0, 2)) {
             expect(isStrictSafePath(a), a).to.equal(true);
             expect(a.split("/").length - 1, `${a} is two levels below /`).to.be.above(1);
           }
+          expect(r.value.stdin).to.equal(`${cleanup}\n`);
           built.push({
-            command: r.value,
-            want: wordsFor(o.sudo as boolean, cleanup, "k3s-multus-cleanup", args),
+            command: r.value.command,
+            want: wordsFor(o.sudo as boolean, "k3s-multus-cleanup", args),
           });
         }
         expectEveryShellSees(built);
@@ -180,8 +187,8 @@ describe("property: node commands in real shells", function () {
   });
 
   it("the scripts and the sudo wrapper are valid POSIX sh (sh -n in every shell)", () => {
-    const sudoWords = wordsSeen(SHELLS[0], [detectCommand({ sudo: true })])[0];
-    const texts = [scriptOf("detect.sh"), scriptOf("cleanup.sh"), sudoWords[1]];
+    const sudoWords = wordsSeen(SHELLS[0], [detectCommand({ sudo: true }).command])[0];
+    const texts = [scriptOf("detect.sh"), scriptOf("cleanup.sh"), scriptOf("claim.sh"), sudoWords[1]];
     for (const [program, lead] of SHELLS) {
       for (const text of texts) {
         const r = spawnSync(program, [...lead, "-n", "-c", text], { encoding: "utf8" });
@@ -193,16 +200,17 @@ describe("property: node commands in real shells", function () {
 
 const WRAPPER = "(the sudo wrapper)";
 
-/** The words `sh` must receive: `-c SCRIPT NAME ARGS...`, or with sudo `-c WRAPPER NAME SCRIPT ARGS...`. */
-function wordsFor(sudo: boolean, script: string, name: string, args: readonly string[]): string[] {
-  return sudo ? ["-c", WRAPPER, name, script, ...args] : ["-c", script, name, ...args];
+/** The words `sh` must receive: `-s -- ARGS...`, or with sudo `-c WRAPPER NAME ARGS...` (the script comes on stdin). */
+function wordsFor(sudo: boolean, name: string, args: readonly string[]): string[] {
+  return sudo ? ["-c", WRAPPER, name, ...args] : ["-s", "--", ...args];
 }
 
 /** Replaces the sudo wrapper (checked for what it must do) by a placeholder, for comparison. */
 function normaliseWrapper(words: string[]): string[] {
-  if (words[1] !== undefined && words[1].startsWith("s=$1; shift")) {
-    expect(words[1]).to.include('exec sudo -n sh -c "$s" "$0" "$@"');
-    expect(words[1]).to.include('exec sh -c "$s" "$0" "$@"');
+  if (words[1] !== undefined && words[1].startsWith('if [ "$(id -u)" -eq 0 ]')) {
+    expect(words[1]).to.include('exec sudo -n sh -s -- "$@"');
+    expect(words[1]).to.include('exec sh -s -- "$@"');
+    expect(words[1], "one line, no history expansion for csh").to.not.match(/[\n!]/);
     return [words[0], WRAPPER, ...words.slice(2)];
   }
   return words;

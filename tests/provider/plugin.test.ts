@@ -122,8 +122,10 @@ describe("provider plugin (as started by the engine)", function () {
         engine.outputsFor = engineOutputs;
         const res = await construct("ssh", inputs(key));
         const cmds = commands(engine.registrations);
-        // Two detect and two clean-up commands.
+        // Two detect, two clean-up and two ownership-record commands.
         expect(cmds.map((c) => c.name).sort()).to.deep.equal([
+          "ssh-claim-10-0-0-11",
+          "ssh-claim-10-0-0-12",
           "ssh-cleanup-10-0-0-11",
           "ssh-cleanup-10-0-0-12",
           "ssh-detect-10-0-0-11",
@@ -166,6 +168,8 @@ describe("provider plugin (as started by the engine)", function () {
       const graph = normaliseGraph(engine.registrations);
       expect(graph).to.deep.equal(normaliseGraph(local.registrations));
       expect(graph.map((n) => n.type).sort()).to.deep.equal([
+        "command:remote:Command",
+        "command:remote:Command",
         "command:remote:Command",
         "command:remote:Command",
         "command:remote:Command",

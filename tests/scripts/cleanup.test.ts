@@ -4,7 +4,7 @@
  * second run changes nothing.
  */
 import { expect } from "chai";
-import { cniFiles, DEFAULT_DATA_DIR as DD, HASH, k3sFiles } from "../helpers/k3sfixtures";
+import { cniFiles, DEFAULT_DATA_DIR as DD, HASH, k3sFiles, OWNER } from "../helpers/k3sfixtures";
 import { Entry, paths, runOnNode, runOnNodeTimes, SHELLS, SimNode } from "../helpers/simnode";
 import { requireNamespaces, requireTools } from "../helpers/tools";
 
@@ -54,7 +54,7 @@ describe("cleanup.sh on simulated nodes", function () {
           it(`removes only the chart's files, then nothing, in ${shell}`, () => {
             const { keep, chart } = cniFiles(layout.binDir, layout.confDir);
             const node: SimNode = { files: { ...layout.base, ...keep, ...chart } };
-            const args = [layout.confDir, layout.binDir, whereabouts ? "yes" : "no"];
+            const args = [layout.confDir, layout.binDir, whereabouts ? "yes" : "no", OWNER];
             const [first, second] = runOnNodeTimes(node, { script: { name: "cleanup.sh", shell, args } }, 2);
 
             expect(first.status, first.stderr).to.equal(0);
@@ -63,6 +63,7 @@ describe("cleanup.sh on simulated nodes", function () {
               `${layout.confDir}/00-multus.conflist`,
               `${layout.confDir}/multus.d`,
               `${layout.confDir}/multus.d/multus.kubeconfig`,
+              `${layout.confDir}/multus.d/k3s-multus-owner.${OWNER}`,
               `${layout.binDir}/multus`,
               ...(whereabouts
                 ? [
@@ -83,7 +84,7 @@ describe("cleanup.sh on simulated nodes", function () {
             expect(second.status, second.stderr).to.equal(0);
             expect(second.after, "the second run changed something").to.deep.equal(second.before);
             expect(second.stdout).to.equal(
-              `k3s-multus-cleanup: nothing to remove in ${layout.confDir} and ${layout.binDir}\n`,
+              `k3s-multus-cleanup: nothing removed: ${layout.confDir} has no record of installation ${OWNER} (its release never completed on this node, or another installation owns these files)\n`,
             );
           });
         }
@@ -94,8 +95,37 @@ describe("cleanup.sh on simulated nodes", function () {
   describe("edge cases (dash)", () => {
     const conf = "/etc/cni/net.d";
     const bin = "/opt/cni/bin";
-    const run = (files: Record<string, Entry>, args = [conf, bin, "yes"]) =>
-      runOnNode({ files }, { script: { name: "cleanup.sh", shell: "dash", args } });
+    const mark = `${conf}/multus.d/k3s-multus-owner.${OWNER}`;
+    /** Runs the clean-up on `files`, with this installation's record unless `owned` is false. */
+    const run = (files: Record<string, Entry>, args = [conf, bin, "yes", OWNER], owned = true) =>
+      runOnNode(
+        { files: owned && !(`${conf}/multus.d` in files) ? { [mark]: "", ...files } : files },
+        { script: { name: "cleanup.sh", shell: "dash", args } },
+      );
+    const noRecord = `k3s-multus-cleanup: nothing removed: ${conf} has no record of installation ${OWNER} (its release never completed on this node, or another installation owns these files)\n`;
+
+    it("removes nothing without this installation's record (another stack's files)", () => {
+      const files = { [`${conf}/00-multus.conflist`]: "{}\n", [`${bin}/multus`]: "x\n" };
+      const r = run(files, undefined, false);
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout).to.equal(noRecord);
+      expect(r.after).to.deep.equal(r.before);
+    });
+
+    it("removes only its own record while another installation's record remains", () => {
+      const other = `${conf}/multus.d/k3s-multus-owner.fedcba9876543210`;
+      const r = run({
+        [mark]: "",
+        [other]: "",
+        [`${conf}/00-multus.conflist`]: "{}\n",
+        [`${bin}/multus`]: "x\n",
+      });
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout).to.equal(
+        `removed ${mark}\nk3s-multus-cleanup: left the Multus files in place: ${conf} still records another installation (fedcba9876543210)\n`,
+      );
+      expect(paths(r.before).filter((p) => !paths(r.after).includes(p))).to.deep.equal([mark]);
+    });
 
     it("removes 00-multus.conf (a master config below CNI 1.0.0)", () => {
       const r = run({ [`${conf}/00-multus.conf`]: "{}\n", [`${conf}/10-calico.conflist`]: "{}\n" });
@@ -105,7 +135,11 @@ describe("cleanup.sh on simulated nodes", function () {
     });
 
     it("removes a symlinked multus.d, not what it points to", () => {
-      const r = run({ [`${conf}/multus.d`]: { symlink: "/srv/elsewhere" }, "/srv/elsewhere/keep": "x\n" });
+      const r = run({
+        [`${conf}/multus.d`]: { symlink: "/srv/elsewhere" },
+        "/srv/elsewhere/keep": "x\n",
+        [`/srv/elsewhere/k3s-multus-owner.${OWNER}`]: "",
+      });
       expect(r.status, r.stderr).to.equal(0);
       expect(paths(r.after)).not.to.include(`${conf}/multus.d`);
       expect(paths(r.after)).to.include("/srv/elsewhere/keep");
@@ -119,19 +153,21 @@ describe("cleanup.sh on simulated nodes", function () {
     });
 
     it("does nothing when the dirs do not exist (a reinstalled node)", () => {
-      const r = run({});
+      const r = run({}, undefined, false);
       expect(r.status).to.equal(0);
-      expect(r.stdout).to.equal(`k3s-multus-cleanup: nothing to remove in ${conf} and ${bin}\n`);
+      expect(r.stdout).to.equal(noRecord);
     });
 
     const refusals: { args: string[]; code: string; status: number }[] = [
-      { args: ["/", bin, "yes"], code: "bad-path", status: 5 },
-      { args: ["/etc", bin, "yes"], code: "bad-path", status: 5 },
-      { args: [conf, "/opt/", "no"], code: "bad-path", status: 5 },
-      { args: [conf, "opt/cni/bin", "no"], code: "bad-path", status: 5 },
-      { args: [`${conf}/../..`, bin, "no"], code: "bad-path", status: 5 },
-      { args: [conf, bin, "maybe"], code: "usage", status: 2 },
-      { args: [conf, bin], code: "usage", status: 2 },
+      { args: ["/", bin, "yes", OWNER], code: "bad-path", status: 5 },
+      { args: ["/etc", bin, "yes", OWNER], code: "bad-path", status: 5 },
+      { args: [conf, "/opt/", "no", OWNER], code: "bad-path", status: 5 },
+      { args: [conf, "opt/cni/bin", "no", OWNER], code: "bad-path", status: 5 },
+      { args: [`${conf}/../..`, bin, "no", OWNER], code: "bad-path", status: 5 },
+      { args: [conf, bin, "maybe", OWNER], code: "usage", status: 2 },
+      { args: [conf, bin, "yes", "0123"], code: "usage", status: 2 },
+      { args: [conf, bin, "yes", "*"], code: "usage", status: 2 },
+      { args: [conf, bin, "yes"], code: "usage", status: 2 },
     ];
     for (const row of refusals) {
       it(`refuses ${JSON.stringify(row.args)} (${row.code})`, () => {

@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { expect } from "chai";
 import {
+  claimCommand,
   cleanupCommand,
   compactScript,
   detectCommand,
@@ -22,8 +23,9 @@ import {
   DEFAULT_DATA_DIR as DD,
   detectOutput,
   k3sFiles,
+  OWNER,
 } from "../helpers/k3sfixtures";
-import { paths, runOnNode, shellArgv, SHELLS, SimNode } from "../helpers/simnode";
+import { paths, runOnNode, shellArgv, SHELLS, SimNode, viaSsh } from "../helpers/simnode";
 import { requireNamespaces, requireTools } from "../helpers/tools";
 
 const CONF = `${DD}/agent/etc/cni/net.d`;
@@ -31,7 +33,7 @@ const BIN = `${DD}/data/cni`;
 const NODE: SimNode = {
   files: {
     ...k3sFiles("v1.32.2+k3s1"),
-    [ctrdConfig(DD, true)]: { content: containerdV3({ binDir: BIN, confDir: CONF }), mode: 0o600 },
+    [ctrdConfig(DD)]: { content: containerdV3({ binDir: BIN, confDir: CONF }), mode: 0o600 },
     ...cniFiles(BIN, CONF).keep,
     ...cniFiles(BIN, CONF).chart,
   },
@@ -41,25 +43,28 @@ const EXPECTED = detectOutput({
   flannel: true,
   binDir: BIN,
   confDir: CONF,
-  containerdConfig: ctrdConfig(DD, true),
+  containerdConfig: ctrdConfig(DD),
 });
 
 describe("node commands", () => {
   describe("building", () => {
-    it("runs the script with sh -c and passes parameters as quoted arguments", () => {
+    it("sends the script on stdin to sh -s and passes parameters as quoted arguments", () => {
       const cmd = detectCommand({ sudo: false, dataDir: "/srv/k3s/" });
-      expect(cmd.startsWith("sh -c '")).to.equal(true);
-      expect(cmd.endsWith("' k3s-multus-detect '/srv/k3s'")).to.equal(true);
-      expect(cmd).not.to.include("\n#");
-      expect(cmd).not.to.include("sudo -n");
-      expect(detectCommand({ sudo: false }).endsWith("' k3s-multus-detect")).to.equal(true);
+      expect(cmd.command).to.equal("sh -s -- '/srv/k3s'");
+      expect(cmd.stdin).to.equal(`${compactScript(readNodeScript("detect.sh"))}\n`);
+      expect(cmd.stdin).not.to.include("\n#");
+      expect(detectCommand({ sudo: false }).command).to.equal("sh -s --");
       const clean = cleanupCommand({
         sudo: false,
         binDir: "/opt/cni/bin",
         confDir: "/etc/cni/net.d/",
         whereabouts: true,
+        owner: OWNER,
       });
-      expect(clean.endsWith("' k3s-multus-cleanup '/etc/cni/net.d' '/opt/cni/bin' 'yes'")).to.equal(true);
+      expect(clean.command).to.equal(`sh -s -- '/etc/cni/net.d' '/opt/cni/bin' 'yes' '${OWNER}'`);
+      expect(claimCommand({ sudo: false, confDir: "/etc/cni/net.d", owner: OWNER }).command).to.equal(
+        `sh -s -- '/etc/cni/net.d' '${OWNER}'`,
+      );
     });
 
     it("wraps in sudo -n only when asked", () => {
@@ -68,9 +73,11 @@ describe("node commands", () => {
         binDir: "/opt/cni/bin",
         confDir: "/etc/cni/net.d",
         whereabouts: false,
+        owner: OWNER,
       });
-      expect(cmd).to.match(/^sh -c '[^']*sudo -n[^']*' k3s-multus-cleanup '/);
-      expect(cmd.endsWith(" '/etc/cni/net.d' '/opt/cni/bin' 'no'")).to.equal(true);
+      expect(cmd.command).to.match(/^sh -c '[^'\n!]*sudo -n sh -s[^'\n!]*' k3s-multus-cleanup '/);
+      expect(cmd.command.endsWith(` '/etc/cni/net.d' '/opt/cni/bin' 'no' '${OWNER}'`)).to.equal(true);
+      expect(detectCommand({ sudo: false }).command).not.to.include("sudo");
     });
 
     const refusals: { name: string; build: () => unknown; field: string }[] = [
@@ -88,13 +95,25 @@ describe("node commands", () => {
       {
         name: "bin dir with ;",
         build: () =>
-          cleanupCommand({ sudo: false, binDir: "/opt/x;rm", confDir: "/etc/cni/net.d", whereabouts: false }),
+          cleanupCommand({
+            sudo: false,
+            binDir: "/opt/x;rm",
+            confDir: "/etc/cni/net.d",
+            whereabouts: false,
+            owner: OWNER,
+          }),
         field: "binDir",
       },
       {
         name: "conf dir one level below /",
         build: () =>
-          cleanupCommand({ sudo: false, binDir: "/opt/cni/bin", confDir: "/etc", whereabouts: false }),
+          cleanupCommand({
+            sudo: false,
+            binDir: "/opt/cni/bin",
+            confDir: "/etc",
+            whereabouts: false,
+            owner: OWNER,
+          }),
         field: "confDir",
       },
       {
@@ -105,6 +124,7 @@ describe("node commands", () => {
             binDir: "/opt/cni/bin",
             confDir: "/etc/cni\n/x",
             whereabouts: false,
+            owner: OWNER,
           }),
         field: "confDir",
       },
@@ -121,6 +141,7 @@ describe("node commands", () => {
             binDir: "/opt/cni/bin",
             confDir: "/etc/cni/net.d",
             whereabouts: 1 as unknown as boolean,
+            owner: OWNER,
           }),
         field: "whereabouts",
       },
@@ -200,12 +221,12 @@ describe("node commands", () => {
       for (const sudo of [false, true]) {
         it(`detect and cleanup as root, /bin/sh = ${binSh}, sudo: ${sudo}`, () => {
           const node = { ...NODE, binSh };
-          const d = runOnNode(node, { command: { text: detectCommand({ sudo }) } });
+          const d = runOnNode(node, { command: viaSsh(detectCommand({ sudo })) });
           expect(d.stdout, d.stderr).to.equal(EXPECTED);
           expect(d.status).to.equal(0);
           expect(parseDetection("n1", d.stdout).binDir).to.equal(BIN);
-          const text = cleanupCommand({ sudo, binDir: BIN, confDir: CONF, whereabouts: true });
-          const c = runOnNode(node, { command: { text } });
+          const clean = cleanupCommand({ sudo, binDir: BIN, confDir: CONF, whereabouts: true, owner: OWNER });
+          const c = runOnNode(node, { command: viaSsh(clean) });
           expect(c.status, c.stderr).to.equal(0);
           expect(paths(c.after)).not.to.include(`${BIN}/multus`);
           expect(paths(c.after)).to.include(`${BIN}/bridge`);
@@ -221,7 +242,7 @@ describe("node commands", () => {
           command: { text: `${cat("detect.sh")} | ${sh} -s -- ${DD}/` },
         });
         expect(detect.stdout, detect.stderr).to.equal(EXPECTED);
-        const clean = `${cat("cleanup.sh")} | ${sh} -s -- ${CONF} ${BIN} no`;
+        const clean = `${cat("cleanup.sh")} | ${sh} -s -- ${CONF} ${BIN} no ${OWNER}`;
         const c = runOnNode(NODE, { command: { text: clean } });
         expect(c.stdout, c.stderr).to.include(`removed ${BIN}/multus\n`);
         expect(paths(c.after)).to.include(`${BIN}/whereabouts`);
@@ -230,7 +251,7 @@ describe("node commands", () => {
 
     it("with bash as the login shell (Debian's root) and a pinned data dir", () => {
       const r = runOnNode(NODE, {
-        command: { text: detectCommand({ sudo: true, dataDir: DD }), loginShell: "bash" },
+        command: viaSsh(detectCommand({ sudo: true, dataDir: DD }), "bash"),
       });
       expect(r.stdout, r.stderr).to.equal(EXPECTED);
     });

@@ -13,6 +13,10 @@ import {
   fakeK3s,
   HASH,
   k3sFiles,
+  k3sProcesses,
+  openrcService,
+  systemdEnv,
+  systemdUnit,
 } from "../helpers/k3sfixtures";
 import { runOnNode, SHELLS, SimNode } from "../helpers/simnode";
 import { requireNamespaces, requireTools } from "../helpers/tools";
@@ -34,7 +38,7 @@ function gated(dd: string, files: SimNode["files"] = {}, processes: SimNode["pro
   return {
     files: {
       ...k3sFiles("v1.32.2+k3s1", dd),
-      [ctrdConfig(dd, true)]: {
+      [ctrdConfig(dd)]: {
         content: containerdV3({
           dataDir: dd,
           binDir: `${dd}/data/cni`,
@@ -54,7 +58,7 @@ const gatedOut = (dd: string): string =>
     flannel: true,
     binDir: `${dd}/data/cni`,
     confDir: `${dd}/agent/etc/cni/net.d`,
-    containerdConfig: ctrdConfig(dd, true),
+    containerdConfig: ctrdConfig(dd),
   });
 const k3sServer = (args: string[], env: Record<string, string> = {}) => ({
   comm: "k3s-server" as const,
@@ -68,7 +72,7 @@ const rows: Row[] = [
     node: {
       files: {
         ...k3sFiles("v1.30.5+k3s1"),
-        [ctrdConfig(DD, false)]: containerdV2({ binDir: `${DD}/data/${HASH}/bin`, confDir: CONF }),
+        [ctrdConfig(DD)]: containerdV2({ binDir: `${DD}/data/${HASH}/bin`, confDir: CONF }),
       },
     },
     want: detectOutput({
@@ -76,7 +80,7 @@ const rows: Row[] = [
       flannel: true,
       binDir: `${DD}/data/current/bin`,
       confDir: CONF,
-      containerdConfig: ctrdConfig(DD, false),
+      containerdConfig: ctrdConfig(DD),
     }),
   },
   {
@@ -84,7 +88,7 @@ const rows: Row[] = [
     node: {
       files: {
         ...k3sFiles("v1.31.2+k3s1"),
-        [ctrdConfig(DD, false)]: containerdV2({ binDir: `${DD}/data/cni`, confDir: CONF }),
+        [ctrdConfig(DD)]: containerdV2({ binDir: `${DD}/data/cni`, confDir: CONF }),
       },
     },
     want: detectOutput({
@@ -92,7 +96,7 @@ const rows: Row[] = [
       flannel: true,
       binDir: `${DD}/data/cni`,
       confDir: CONF,
-      containerdConfig: ctrdConfig(DD, false),
+      containerdConfig: ctrdConfig(DD),
     }),
   },
   { name: "v1.32.2+k3s1 with containerd 2 (config-v3.toml)", node: gated(DD), want: gatedOut(DD) },
@@ -101,7 +105,7 @@ const rows: Row[] = [
     node: {
       files: {
         ...k3sFiles("v1.32.2+k3s1"),
-        [ctrdConfig(DD, true)]: containerdV3({ binDir: `${DD}/data/cni`, confDir: CONF, binDirs: true }),
+        [ctrdConfig(DD)]: containerdV3({ binDir: `${DD}/data/cni`, confDir: CONF, binDirs: true }),
       },
     },
     want: gatedOut(DD),
@@ -131,15 +135,15 @@ const rows: Row[] = [
       files: {
         ...k3sFiles("v1.32.2+k3s1"),
         "/etc/rancher/k3s/config.yaml": "flannel-backend: none\ndisable-network-policy: true\n",
-        [ctrdConfig(DD, true)]: containerdV3({}),
+        [ctrdConfig(DD)]: containerdV3({}),
       },
     },
-    want: detectOutput({ tag: "v1.32.2+k3s1", flannel: false, containerdConfig: ctrdConfig(DD, true) }),
+    want: detectOutput({ tag: "v1.32.2+k3s1", flannel: false, containerdConfig: ctrdConfig(DD) }),
   },
   {
     name: "flannel off on an agent: only containerd's config (no cni table) tells",
-    node: { files: { ...k3sFiles("v1.30.5+k3s1"), [ctrdConfig(DD, false)]: containerdV2({}) } },
-    want: detectOutput({ tag: "v1.30.5+k3s1", flannel: false, containerdConfig: ctrdConfig(DD, false) }),
+    node: { files: { ...k3sFiles("v1.30.5+k3s1"), [ctrdConfig(DD)]: containerdV2({}) } },
+    want: detectOutput({ tag: "v1.30.5+k3s1", flannel: false, containerdConfig: ctrdConfig(DD) }),
   },
   {
     name: "running k3s: --data-dir on its command line beats config.yaml and its K3S_DATA_DIR",
@@ -156,8 +160,8 @@ const rows: Row[] = [
     want: gatedOut(SRV),
   },
   {
-    name: "running k3s: K3S_DATA_DIR from its environment, not the session's",
-    node: gated(SRV, {}, [k3sServer(["--node-name", "n1"], { K3S_DATA_DIR: SRV })]),
+    name: "running k3s (hidden argv): the data dir from the binary it runs, not its or the session's K3S_DATA_DIR",
+    node: gated(SRV, {}, k3sProcesses({ tag: "v1.30.2+k3s1", dataDir: SRV })),
     env: { K3S_DATA_DIR: "/srv/wrong-session" },
     want: gatedOut(SRV),
   },
@@ -175,34 +179,95 @@ const rows: Row[] = [
     want: gatedOut(SRV),
   },
   {
-    name: "running k3s: containerd's -c picks config.toml over a stale config-v3.toml",
+    name: "config.toml is what K3s generates, also for containerd 2; a config-v3.toml beside it is ignored",
     node: {
       files: {
         ...k3sFiles("v1.31.2+k3s1"),
-        [ctrdConfig(DD, false)]: containerdV2({ binDir: `${DD}/data/cni`, confDir: CONF }),
-        [ctrdConfig(DD, true)]: containerdV3({}),
+        [ctrdConfig(DD)]: containerdV3({ binDir: `${DD}/data/cni`, confDir: CONF }),
+        [`${DD}/agent/etc/containerd/config-v3.toml`]: containerdV3({
+          binDir: "/srv/wrong",
+          confDir: "/srv/wrong",
+        }),
       },
-      processes: [
-        k3sServer([]),
-        {
-          comm: "containerd",
-          argv: ["containerd", "-c", ctrdConfig(DD, false), "-a", "/run/k3s/containerd/containerd.sock"],
-        },
-      ],
+      processes: k3sProcesses({ tag: "v1.31.2+k3s1" }),
     },
     want: detectOutput({
       tag: "v1.31.2+k3s1",
       flannel: true,
       binDir: `${DD}/data/cni`,
       confDir: CONF,
-      containerdConfig: ctrdConfig(DD, false),
+      containerdConfig: ctrdConfig(DD),
     }),
   },
   {
-    name: "no k3s process: the session's K3S_DATA_DIR",
-    node: gated(SRV),
-    env: { K3S_DATA_DIR: SRV },
+    name: "K3s not running: --data-dir in the systemd unit get.k3s.io wrote (INSTALL_K3S_EXEC)",
+    node: gated(SRV, systemdUnit("server", ["--data-dir", SRV, "--node-name", "n1"])),
     want: gatedOut(SRV),
+  },
+  {
+    name: "K3s not running: K3S_DATA_DIR in the unit's env file (a release that honours it); the token stays unread",
+    node: gated(SRV, {
+      ...systemdUnit("server"),
+      ...systemdEnv("server", { K3S_TOKEN: "K10secret::server:tok", K3S_DATA_DIR: SRV }),
+    }),
+    env: { K3S_DATA_DIR: "/srv/wrong-session" },
+    want: gatedOut(SRV),
+  },
+  {
+    name: "K3s not running, before the July 2024 releases: K3S_DATA_DIR is no setting, the default stands",
+    node: {
+      files: {
+        ...k3sFiles("v1.30.2+k3s1"),
+        [ctrdConfig(DD)]: containerdV2({ binDir: `${DD}/data/${HASH}/bin`, confDir: CONF }),
+        ...systemdUnit("server"),
+        ...systemdEnv("server", { K3S_DATA_DIR: SRV }),
+      },
+    },
+    want: detectOutput({
+      tag: "v1.30.2+k3s1",
+      flannel: true,
+      binDir: `${DD}/data/current/bin`,
+      confDir: CONF,
+      containerdConfig: ctrdConfig(DD),
+    }),
+  },
+  {
+    name: "an agent: k3s-agent.service with --flannel-backend=none is flannel off",
+    node: {
+      files: {
+        ...k3sFiles("v1.32.2+k3s1", SRV),
+        [ctrdConfig(SRV)]: containerdV3({ dataDir: SRV }),
+        ...systemdUnit("agent", ["--data-dir", SRV, "--flannel-backend=none"]),
+      },
+      processes: k3sProcesses({ tag: "v1.32.2+k3s1", dataDir: SRV, kind: "agent" }),
+    },
+    want: detectOutput({
+      tag: "v1.32.2+k3s1",
+      dataDir: SRV,
+      flannel: false,
+      containerdConfig: ctrdConfig(SRV),
+    }),
+  },
+  {
+    name: "--config in ExecStart: the named config file's data-dir",
+    node: gated(SRV, {
+      ...systemdUnit("server", ["--config", "/srv/cfg.yaml"]),
+      "/srv/cfg.yaml": `data-dir: ${SRV}\n`,
+    }),
+    want: gatedOut(SRV),
+  },
+  {
+    name: "OpenRC (Alpine): /etc/init.d/k3s command_args and /etc/rancher/k3s/k3s.env",
+    node: gated(SRV, openrcService("server", ["--data-dir", SRV], { K3S_TOKEN: "K10secret" })),
+    want: gatedOut(SRV),
+  },
+  {
+    name: "the flag and the env file name two data dirs: refused, naming both",
+    node: gated(SRV, {
+      ...systemdUnit("server", ["--data-dir", SRV]),
+      ...systemdEnv("server", { K3S_DATA_DIR: "/srv/other" }),
+    }),
+    want: { error: "conflicting-data-dir" },
   },
   {
     name: "the dataDir argument beats everything",
@@ -215,7 +280,7 @@ const rows: Row[] = [
     node: {
       files: {
         "/opt/bin/k3s": fakeK3s("v1.33.1+k3s1"),
-        [ctrdConfig(DD, true)]: containerdV3({ binDir: `${DD}/data/cni`, confDir: CONF, binDirs: true }),
+        [ctrdConfig(DD)]: containerdV3({ binDir: `${DD}/data/cni`, confDir: CONF, binDirs: true }),
       },
     },
     want: detectOutput({
@@ -223,7 +288,7 @@ const rows: Row[] = [
       flannel: true,
       binDir: `${DD}/data/cni`,
       confDir: CONF,
-      containerdConfig: ctrdConfig(DD, true),
+      containerdConfig: ctrdConfig(DD),
     }),
   },
   {
@@ -244,7 +309,16 @@ const rows: Row[] = [
   { name: "too many arguments", node: gated(DD), args: ["/a/b", "/c/d"], want: { error: "usage" } },
 ];
 
-const EXIT: Record<string, number> = { usage: 2, "no-k3s": 3, "no-permission": 4, "bad-data-dir": 5 };
+const EXIT: Record<string, number> = {
+  usage: 2,
+  "no-k3s": 3,
+  "no-permission": 4,
+  "bad-data-dir": 5,
+  "untrusted-file": 6,
+  "bad-path": 7,
+  "too-large": 8,
+  "conflicting-data-dir": 9,
+};
 
 describe("detect.sh on simulated nodes", function () {
   this.timeout(60000);

@@ -10,7 +10,7 @@ import { cleanupCommand, detectCommand, NodeScriptName, shellQuote } from "../..
 import { parseDetection } from "../../provider/src/plan/detection";
 import { tryParseSafePath } from "../../provider/src/plan/paths";
 import { expectMultusError } from "../helpers/errors";
-import { containerdV3, ctrdConfig, DEFAULT_DATA_DIR as DD, k3sFiles } from "../helpers/k3sfixtures";
+import { containerdV3, ctrdConfig, DEFAULT_DATA_DIR as DD, k3sFiles, OWNER } from "../helpers/k3sfixtures";
 import {
   Entry,
   paths,
@@ -63,7 +63,7 @@ const SAMPLES = [
 const base = (extra: Record<string, Entry> = {}): SimNode => ({
   files: {
     ...k3sFiles("v1.32.2+k3s1"),
-    [ctrdConfig(DD, true)]: containerdV3({ binDir: `${DD}/data/cni`, confDir: `${DD}/agent/etc/cni/net.d` }),
+    [ctrdConfig(DD)]: containerdV3({ binDir: `${DD}/data/cni`, confDir: `${DD}/agent/etc/cni/net.d` }),
     ...extra,
   },
 });
@@ -99,7 +99,7 @@ describe("hostile values", function () {
       it(JSON.stringify(p), () => {
         expectMultusError(() => detectCommand({ sudo: false, dataDir: p }), { field: "dataDir", input: p });
         const clean = (binDir: string, confDir: string) => () =>
-          cleanupCommand({ sudo: true, binDir, confDir, whereabouts: true });
+          cleanupCommand({ sudo: true, binDir, confDir, whereabouts: true, owner: OWNER });
         expectMultusError(clean(p, "/etc/cni/net.d"), { field: "binDir", input: p });
         expectMultusError(clean("/opt/cni/bin", p), { field: "confDir", input: p });
       });
@@ -128,9 +128,10 @@ describe("hostile values", function () {
     it("cleanup.sh refuses unsafe directories and values as arguments (dash, busybox, bash)", () => {
       const calls = SHELLS.flatMap((shell) =>
         PAYLOADS.flatMap((p) => [
-          { shell, args: [p, "/opt/cni/bin", "yes"], want: /^error=bad-path / },
-          { shell, args: ["/etc/cni/net.d", p, "yes"], want: /^error=bad-path / },
-          { shell, args: ["/etc/cni/net.d", "/opt/cni/bin", p], want: /^error=usage / },
+          { shell, args: [p, "/opt/cni/bin", "yes", OWNER], want: /^error=bad-path / },
+          { shell, args: ["/etc/cni/net.d", p, "yes", OWNER], want: /^error=bad-path / },
+          { shell, args: ["/etc/cni/net.d", "/opt/cni/bin", p, OWNER], want: /^error=usage / },
+          { shell, args: ["/etc/cni/net.d", "/opt/cni/bin", "yes", p], want: /^error=usage / },
         ]),
       );
       const { outputs, after } = runEach(base(), "cleanup.sh", calls);
@@ -193,7 +194,7 @@ describe("hostile values", function () {
     it("a hostile bin_dir in containerd's config is printed, not run, and parseDetection refuses it", () => {
       const bin = `/x/$(touch ${PWNED})\`touch ${PWNED}\`;touch ${PWNED}`;
       const node = base({
-        [ctrdConfig(DD, true)]: containerdV3({ binDir: bin, confDir: `${DD}/agent/etc/cni/net.d` }),
+        [ctrdConfig(DD)]: containerdV3({ binDir: bin, confDir: `${DD}/agent/etc/cni/net.d` }),
       });
       for (const shell of SHELLS) {
         const r = runOnNode(node, { script: { name: "detect.sh", shell } });

@@ -45,6 +45,11 @@ describe("node scripts are POSIX sh", () => {
       "strip_slash",
       "safe_path",
       "check_access",
+      "plain_path",
+      "owned_by_root",
+      "trusted_file",
+      "read_trusted",
+      "owner_arg",
     ]);
     for (const shell of SHELLS) {
       const argv = shellArgv(shell);

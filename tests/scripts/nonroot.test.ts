@@ -13,8 +13,9 @@ import {
   DEFAULT_DATA_DIR as DD,
   detectOutput,
   k3sFiles,
+  OWNER,
 } from "../helpers/k3sfixtures";
-import { Entry, paths, runOnNode, SHELLS, SimNode } from "../helpers/simnode";
+import { Entry, paths, runOnNode, SHELLS, SimNode, viaSsh } from "../helpers/simnode";
 import { requireNamespaces, requireTools } from "../helpers/tools";
 
 const CONF = `${DD}/agent/etc/cni/net.d`;
@@ -27,7 +28,7 @@ const USERS = [
 const FILES: Record<string, Entry> = {
   ...k3sFiles("v1.32.2+k3s1"),
   [`${DD}/agent`]: { dir: true, mode: 0o700 },
-  [ctrdConfig(DD, true)]: { content: containerdV3({ binDir: BIN, confDir: CONF }), mode: 0o600 },
+  [ctrdConfig(DD)]: { content: containerdV3({ binDir: BIN, confDir: CONF }), mode: 0o600 },
   "/etc/rancher/k3s/config.yaml": { content: "write-kubeconfig-mode: '0600'\n", mode: 0o600 },
   ...cniFiles(BIN, CONF).keep,
   ...cniFiles(BIN, CONF).chart,
@@ -37,7 +38,7 @@ const EXPECTED = detectOutput({
   flannel: true,
   binDir: BIN,
   confDir: CONF,
-  containerdConfig: ctrdConfig(DD, true),
+  containerdConfig: ctrdConfig(DD),
 });
 const RUNNING_K3S = { comm: "k3s-server" as const, argv: ["/usr/local/bin/k3s", "server"], env: {} };
 
@@ -53,7 +54,7 @@ describe("non-root users", function () {
       const node: SimNode = { files: FILES, users: USERS, binSh };
 
       it("detect without sudo: no-permission, nothing changed", () => {
-        const r = runOnNode(node, { command: { text: detectCommand({ sudo: false }) }, user: "k3smt-plain" });
+        const r = runOnNode(node, { command: viaSsh(detectCommand({ sudo: false })), user: "k3smt-plain" });
         expect(r.status).to.equal(4);
         expect(r.stdout).to.match(/^error=no-permission cannot read \S+ as user k3smt-plain; /);
         expect(r.after).to.deep.equal(r.before);
@@ -69,20 +70,26 @@ describe("non-root users", function () {
       });
 
       it("detect with sudo allowed: the same facts as root", () => {
-        const r = runOnNode(node, { command: { text: detectCommand({ sudo: true }) }, user: "k3smt-sudo" });
+        const r = runOnNode(node, { command: viaSsh(detectCommand({ sudo: true })), user: "k3smt-sudo" });
         expect(r.stdout, r.stderr).to.equal(EXPECTED);
         expect(r.after).to.deep.equal(r.before);
       });
 
       it("detect with sudo asked for but not allowed: no-permission from the wrapper", () => {
-        const r = runOnNode(node, { command: { text: detectCommand({ sudo: true }) }, user: "k3smt-plain" });
+        const r = runOnNode(node, { command: viaSsh(detectCommand({ sudo: true })), user: "k3smt-plain" });
         expect(r.status).to.equal(4);
         expect(r.stdout).to.match(/^error=no-permission user k3smt-plain is not root and cannot run sudo -n/);
       });
 
       it("cleanup without sudo: no-permission, nothing removed", () => {
-        const text = cleanupCommand({ sudo: false, binDir: BIN, confDir: CONF, whereabouts: true });
-        const r = runOnNode(node, { command: { text }, user: "k3smt-plain" });
+        const text = cleanupCommand({
+          sudo: false,
+          binDir: BIN,
+          confDir: CONF,
+          whereabouts: true,
+          owner: OWNER,
+        });
+        const r = runOnNode(node, { command: viaSsh(text), user: "k3smt-plain" });
         expect(r.status).to.equal(4);
         expect(r.stdout).to.match(
           /^error=no-permission cannot search \/var\/lib\/rancher\/k3s\/agent as user/,
@@ -91,8 +98,14 @@ describe("non-root users", function () {
       });
 
       it("cleanup with sudo allowed: removes the chart's files", () => {
-        const text = cleanupCommand({ sudo: true, binDir: BIN, confDir: CONF, whereabouts: true });
-        const r = runOnNode(node, { command: { text }, user: "k3smt-sudo" });
+        const text = cleanupCommand({
+          sudo: true,
+          binDir: BIN,
+          confDir: CONF,
+          whereabouts: true,
+          owner: OWNER,
+        });
+        const r = runOnNode(node, { command: viaSsh(text), user: "k3smt-sudo" });
         expect(r.status, r.stderr).to.equal(0);
         expect(paths(r.after)).not.to.include(`${CONF}/00-multus.conflist`);
         expect(paths(r.after)).to.include(`${CONF}/10-flannel.conflist`);
@@ -107,7 +120,7 @@ describe("non-root users", function () {
       { script: { name: "detect.sh", shell: "dash" }, user: "k3smt-plain" },
     );
     expect(r.status).to.equal(4);
-    expect(r.stdout).to.match(/^error=no-permission cannot read \/proc\/\d+\/environ \(the running k3s\)/);
+    expect(r.stdout).to.match(/^error=no-permission cannot read \S+ as user k3smt-plain/);
   });
 
   it("root with sudo: true never calls sudo (sudo broken on the node)", () => {
@@ -117,7 +130,7 @@ describe("non-root users", function () {
     };
     const r = runOnNode(
       { files },
-      { command: { text: detectCommand({ sudo: true }) }, env: { PATH: "/usr/local/bin:/usr/bin:/bin" } },
+      { command: viaSsh(detectCommand({ sudo: true })), env: { PATH: "/usr/local/bin:/usr/bin:/bin" } },
     );
     expect(r.stdout, r.stderr).to.equal(EXPECTED);
   });

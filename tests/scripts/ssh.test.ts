@@ -10,7 +10,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { cleanupCommand, detectCommand } from "../../provider/src/node/scripts";
+import { cleanupCommand, detectCommand, NodeCommand } from "../../provider/src/node/scripts";
 import { parseDetection } from "../../provider/src/plan/detection";
 import {
   cniFiles,
@@ -20,6 +20,7 @@ import {
   detectOutput,
   HASH,
   k3sFiles,
+  OWNER,
 } from "../helpers/k3sfixtures";
 import { RunningNode, startNode } from "../helpers/simnode";
 import { requireNamespaces, requireTools, which } from "../helpers/tools";
@@ -101,7 +102,7 @@ describe("over OpenSSH on loopback", function () {
       {
         files: {
           ...k3sFiles("v1.30.5+k3s1"),
-          [ctrdConfig(DD, false)]: {
+          [ctrdConfig(DD)]: {
             content: containerdV2({ binDir: `${DD}/data/${HASH}/bin`, confDir: CONF }),
             mode: 0o600,
           },
@@ -126,7 +127,10 @@ describe("over OpenSSH on loopback", function () {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function ssh(user: string, command: string) {
+  /** Runs `command` over SSH; a NodeCommand sends its script on the session's stdin, as remote.Command does. */
+  function ssh(user: string, command: string | NodeCommand) {
+    const line = typeof command === "string" ? command : command.command;
+    const input = typeof command === "string" ? "" : command.stdin;
     const args = [
       "-F",
       "/dev/null",
@@ -143,9 +147,9 @@ describe("over OpenSSH on loopback", function () {
       "-p",
       String(port),
       `${user}@127.0.0.1`,
-      command,
+      line,
     ];
-    return spawnSync("ssh", args, { encoding: "utf8", timeout: 20000 });
+    return spawnSync("ssh", args, { encoding: "utf8", timeout: 20000, input });
   }
 
   const expected = detectOutput({
@@ -153,7 +157,7 @@ describe("over OpenSSH on loopback", function () {
     flannel: true,
     binDir: BIN,
     confDir: CONF,
-    containerdConfig: ctrdConfig(DD, false),
+    containerdConfig: ctrdConfig(DD),
   });
 
   it("detects as root (login shell bash)", () => {
@@ -175,14 +179,16 @@ describe("over OpenSSH on loopback", function () {
   });
 
   it("cleans up as a sudo user, and a second run removes nothing", () => {
-    const cmd = cleanupCommand({ sudo: true, binDir: BIN, confDir: CONF, whereabouts: true });
+    const cmd = cleanupCommand({ sudo: true, binDir: BIN, confDir: CONF, whereabouts: true, owner: OWNER });
     const first = ssh(USER, cmd);
     expect(first.status, first.stderr).to.equal(0);
     expect(first.stdout).to.include(`removed ${BIN}/multus\n`);
     expect(first.stdout).to.include(`removed ${CONF}/whereabouts.d\n`);
     const second = ssh(USER, cmd);
     expect(second.status, second.stderr).to.equal(0);
-    expect(second.stdout).to.equal(`k3s-multus-cleanup: nothing to remove in ${CONF} and ${BIN}\n`);
+    expect(second.stdout).to.equal(
+      `k3s-multus-cleanup: nothing removed: ${CONF} has no record of installation ${OWNER} (its release never completed on this node, or another installation owns these files)\n`,
+    );
     const left = ssh("root", `ls ${CONF} ${BIN}`);
     expect(left.stdout).to.include("10-flannel.conflist");
     expect(left.stdout).to.include("bridge");

@@ -9,7 +9,7 @@
 import { expect } from "chai";
 import { detectCommand } from "../../provider/src/node/scripts";
 import { containerdV3, ctrdConfig, DEFAULT_DATA_DIR as DD, k3sFiles } from "../helpers/k3sfixtures";
-import { runOnNode, SHELLS, SimNode } from "../helpers/simnode";
+import { runOnNode, SHELLS, SimNode, viaSsh } from "../helpers/simnode";
 import { requireNamespaces, requireTools } from "../helpers/tools";
 
 const TOKEN = "K10SENTINELtoken::server:5f1e9a2b";
@@ -30,7 +30,7 @@ function nodeWithSecrets(extra: Partial<SimNode> = {}, configDataDir?: string): 
   return {
     files: {
       ...k3sFiles("v1.32.2+k3s1", DD),
-      [ctrdConfig(DD, true)]: {
+      [ctrdConfig(DD)]: {
         content: containerdV3({
           dataDir: DD,
           binDir: `${DD}/data/cni`,
@@ -55,7 +55,7 @@ function nodeWithSecrets(extra: Partial<SimNode> = {}, configDataDir?: string): 
       },
       {
         comm: "containerd",
-        argv: ["containerd", "-c", ctrdConfig(DD, true), "-a", "/run/k3s/containerd/containerd.sock"],
+        argv: ["containerd", "-c", ctrdConfig(DD), "-a", "/run/k3s/containerd/containerd.sock"],
       },
     ],
     users: extra.users,
@@ -77,7 +77,7 @@ describe("security: the node's own secrets never leave it", function () {
   it("detection succeeds and prints none of the K3s token, agent token, datastore or registry credentials", () => {
     for (const shell of SHELLS) {
       const r = runOnNode(nodeWithSecrets(), {
-        command: { text: detectCommand({ sudo: false }), loginShell: shell },
+        command: viaSsh(detectCommand({ sudo: false }), shell),
       });
       expect(r.status, `${shell}: ${r.stderr}`).to.equal(0);
       expect(r.stdout).to.include("k3s-multus-detect 1");
@@ -102,7 +102,7 @@ describe("security: the node's own secrets never leave it", function () {
     ];
     for (const [what, node, code] of cases) {
       for (const shell of SHELLS) {
-        const r = runOnNode(node, { command: { text: detectCommand({ sudo: false }), loginShell: shell } });
+        const r = runOnNode(node, { command: viaSsh(detectCommand({ sudo: false }), shell) });
         expect(r.status, `${what} in ${shell}`).to.not.equal(0);
         expect(r.stdout, `${what} in ${shell}`).to.include(`error=${code}`);
         expectNoSecret(r.stdout, `${what} ${shell} stdout`);
@@ -114,7 +114,7 @@ describe("security: the node's own secrets never leave it", function () {
   it("a non-root user without sudo gets no-permission, and no secret", () => {
     const node = nodeWithSecrets({ users: [{ name: "ubuntu", sudo: false }] });
     for (const sudo of [false, true]) {
-      const r = runOnNode(node, { command: { text: detectCommand({ sudo }) }, user: "ubuntu" });
+      const r = runOnNode(node, { command: viaSsh(detectCommand({ sudo })), user: "ubuntu" });
       expect(r.status, r.stderr).to.not.equal(0);
       expect(r.stdout).to.include("error=no-permission");
       expectNoSecret(r.stdout + r.stderr, `sudo ${sudo}`);

@@ -104,6 +104,15 @@ describe("K3s version", () => {
       { name: "a version line without commit", input: "k3s version v1.32.2+k3s1" },
       { name: "a version line with shell in the commit", input: "k3s version v1.32.2+k3s1 ($(id))" },
     ];
+    it("a development build from a commit: refused, asking to pin the release it was made from", () => {
+      const input = "k3s version v1.19.3+k3s-58b5b21f (58b5b21f)\ngo version go1.15.2";
+      expectMultusError(() => parseK3sVersion(input), {
+        field: "k3sVersion",
+        input,
+        allowed: "pin k3sVersion to the release this build was made from",
+        message: ["is a development build of K3s (v1.19.3+k3s-58b5b21f)"],
+      });
+    });
     for (const row of rows) {
       it(`${row.name}: ${JSON.stringify(row.input)}`, () => {
         expectMultusError(() => parseK3sVersion(row.input), {

@@ -1,22 +1,32 @@
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { MultusError } from "../errors";
 import { parseSafePath, pathDepth } from "../plan/paths";
 
 /**
- * The shell commands that remote.Command runs on each node: detection on create, clean-up on delete.
+ * The shell commands that remote.Command runs on each node: detection on create, the ownership
+ * record once the release exists, clean-up on delete.
  *
- * Each command is one line for the SSH user's login shell (any POSIX-like shell):
+ * Each is a short one-line command for the SSH user's login shell, with the script itself on the
+ * session's standard input (remote.Command `stdin`):
  *
- *     sh -c '<script>' k3s-multus-detect '<arg>'...
+ *     sh -s -- '<arg>'...            < lib.sh + <script>
  *
- * Parameters travel as positional arguments, single-quoted, after validation; nothing depends on
- * `environment`, which sshd drops unless `AcceptEnv` names it. With `sudo: true` a small wrapper
- * runs first: as root it runs the script directly, otherwise through `sudo -n sh -c`, or reports
- * `error=no-permission` when sudo needs a password or is missing.
+ * so that no login shell (csh and tcsh included, which run a multi-line quoted string line by
+ * line) ever parses the script. Parameters travel as positional arguments, single-quoted, after
+ * validation; nothing depends on `environment`, which sshd drops unless `AcceptEnv` names it.
+ * With `sudo: true` a one-line wrapper runs first: as root it runs `sh -s` directly, otherwise
+ * `sudo -n sh -s`, or reports `error=no-permission` when sudo needs a password or is missing.
  */
 
-export type NodeScriptName = "detect.sh" | "cleanup.sh";
+export type NodeScriptName = "detect.sh" | "cleanup.sh" | "claim.sh";
+
+/** What a remote.Command runs: the command line and the script it reads on standard input. */
+export interface NodeCommand {
+  readonly command: string;
+  readonly stdin: string;
+}
 
 /** provider/scripts, from both provider/src/node (tsx, tests) and provider/bin/node (compiled). */
 export const SCRIPTS_DIR = path.join(__dirname, "..", "..", "scripts");
@@ -64,19 +74,15 @@ export function shellQuote(s: string): string {
 }
 
 /**
- * Runs "$1" (the script) as root: directly when already root, else through `sudo -n`. `$0` is the
- * name the script reports itself as; the script's own arguments follow.
+ * Runs `sh -s` (the script on standard input) as root: directly when already root, else through
+ * `sudo -n`. `$0` is the name it reports itself as; the script's arguments follow. One line, with
+ * no `!` and no newline, so that csh and tcsh pass it to sh untouched.
  */
 const SUDO_WRAPPER = [
-  "s=$1; shift;",
-  'if [ "$(id -u)" -ne 0 ]; then',
-  "if ! sudo -n true >/dev/null 2>&1; then",
+  'if [ "$(id -u)" -eq 0 ]; then exec sh -s -- "$@"; fi;',
+  'if sudo -n true </dev/null >/dev/null 2>&1; then exec sudo -n sh -s -- "$@"; fi;',
   'm="user $(id -un) is not root and cannot run sudo -n (sudo is missing or needs a password)";',
-  'printf "error=no-permission %s\\n" "$m"; printf "%s: %s\\n" "$0" "$m" >&2; exit 4;',
-  "fi;",
-  'exec sudo -n sh -c "$s" "$0" "$@";',
-  "fi;",
-  'exec sh -c "$s" "$0" "$@"',
+  'printf "error=no-permission %s\\n" "$m"; printf "%s: %s\\n" "$0" "$m" >&2; exit 4',
 ].join(" ");
 
 function parseSudo(value: unknown): boolean {
@@ -84,14 +90,23 @@ function parseSudo(value: unknown): boolean {
   return value;
 }
 
-function command(name: NodeScriptName, sudo: boolean, args: readonly string[]): string {
-  const script = shellQuote(compactScript(readNodeScript(name)));
+const stdinCache = new Map<NodeScriptName, string>();
+
+/** The script as sent on standard input: compacted, ending with a newline. */
+function scriptStdin(name: NodeScriptName): string {
+  let text = stdinCache.get(name);
+  if (text === undefined) {
+    text = `${compactScript(readNodeScript(name))}\n`;
+    stdinCache.set(name, text);
+  }
+  return text;
+}
+
+function command(name: NodeScriptName, sudo: boolean, args: readonly string[]): NodeCommand {
   const self = `k3s-multus-${name.replace(/\.sh$/, "")}`;
   const rest = args.map(shellQuote);
-  const words = sudo
-    ? ["sh", "-c", shellQuote(SUDO_WRAPPER), self, script, ...rest]
-    : ["sh", "-c", script, self, ...rest];
-  return words.join(" ");
+  const words = sudo ? ["sh", "-c", shellQuote(SUDO_WRAPPER), self, ...rest] : ["sh", "-s", "--", ...rest];
+  return { command: words.join(" "), stdin: scriptStdin(name) };
 }
 
 export interface DetectCommandOptions {
@@ -101,8 +116,8 @@ export interface DetectCommandOptions {
   readonly dataDir?: string;
 }
 
-/** The remote.Command `create` that detects a node's K3s (output: docs/design.md, version 1). */
-export function detectCommand(opts: DetectCommandOptions): string {
+/** The remote.Command `create` (and `stdin`) that detects a node's K3s (output: docs/design.md, version 1). */
+export function detectCommand(opts: DetectCommandOptions): NodeCommand {
   const sudo = parseSudo(opts.sudo);
   const args = opts.dataDir === undefined ? [] : [parseSafePath("dataDir", opts.dataDir)];
   return command("detect.sh", sudo, args);
@@ -117,6 +132,26 @@ export interface CleanupCommandOptions {
   readonly confDir: string;
   /** Whether the chart installed whereabouts (`whereabouts.d/` and the `whereabouts` binary). */
   readonly whereabouts: boolean;
+  /** The installation's owner id ({@link ownerId}), as the claim command recorded it. */
+  readonly owner: string;
+}
+
+const OWNER_ID = /^[0-9a-f]{16}$/;
+
+/** The owner id of an installation: 16 hex digits of the SHA-256 of the component's URN. */
+export function ownerId(urn: string): string {
+  return crypto.createHash("sha256").update(urn).digest("hex").slice(0, 16);
+}
+
+function parseOwner(value: unknown): string {
+  if (typeof value !== "string" || !OWNER_ID.test(value)) {
+    throw new MultusError(
+      "owner",
+      value,
+      "expected 16 lower-case hex digits (ownerId of the component's URN)",
+    );
+  }
+  return value;
 }
 
 function parseCleanupDir(field: string, value: unknown): string {
@@ -135,14 +170,39 @@ function parseCleanupDir(field: string, value: unknown): string {
 /**
  * The remote.Command `delete` that removes what the chart left on a node: `00-multus.conf(list)`,
  * `multus.d/` and the `multus` binary, plus `whereabouts.d/` and the `whereabouts` binary when
- * whereabouts was on. Idempotent; see provider/scripts/cleanup.sh.
+ * whereabouts was on; only when this installation's ownership record is there and no other
+ * installation's is. Idempotent; see provider/scripts/cleanup.sh.
  */
-export function cleanupCommand(opts: CleanupCommandOptions): string {
+export function cleanupCommand(opts: CleanupCommandOptions): NodeCommand {
   const sudo = parseSudo(opts.sudo);
   const confDir = parseCleanupDir("confDir", opts.confDir);
   const binDir = parseCleanupDir("binDir", opts.binDir);
   if (typeof opts.whereabouts !== "boolean") {
     throw new MultusError("whereabouts", opts.whereabouts, "expected true or false");
   }
-  return command("cleanup.sh", sudo, [confDir, binDir, opts.whereabouts ? "yes" : "no"]);
+  return command("cleanup.sh", sudo, [
+    confDir,
+    binDir,
+    opts.whereabouts ? "yes" : "no",
+    parseOwner(opts.owner),
+  ]);
+}
+
+export interface ClaimCommandOptions {
+  /** Run through `sudo -n` when the SSH user is not root. */
+  readonly sudo: boolean;
+  /** The CNI conf dir the chart writes `multus.d/` into. */
+  readonly confDir: string;
+  /** The installation's owner id ({@link ownerId}). */
+  readonly owner: string;
+}
+
+/**
+ * The remote.Command `create` that records, once the release exists, that this installation owns
+ * the node's Multus files (`<confDir>/multus.d/k3s-multus-owner.<owner>`); see provider/scripts/claim.sh.
+ */
+export function claimCommand(opts: ClaimCommandOptions): NodeCommand {
+  const sudo = parseSudo(opts.sudo);
+  const confDir = parseCleanupDir("confDir", opts.confDir);
+  return command("claim.sh", sudo, [confDir, parseOwner(opts.owner)]);
 }

@@ -37,6 +37,14 @@ export function parseK3sVersion(input: string, field = "k3sVersion"): K3sVersion
     throw new MultusError(field, input, ALLOWED, "is not `k3s --version` output");
   }
   const m = TAG.exec(tag);
+  if (!m && /^v\d+\.\d+\.\d+\+k3s-[0-9a-f]{7,40}$/.test(tag)) {
+    throw new MultusError(
+      field,
+      input,
+      "a K3s release; pin k3sVersion to the release this build was made from (e.g. v1.19.3+k3s1)",
+      `is a development build of K3s (${tag}), whose CNI layout cannot be told from its version`,
+    );
+  }
   if (!m) throw new MultusError(field, input, ALLOWED);
   return {
     tag,

@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeArgs } from "../args";
-import { cleanupCommand, detectCommand } from "../node/scripts";
+import { claimCommand, cleanupCommand, detectCommand } from "../node/scripts";
 import { CniLayout } from "../plan/layout";
 import { NodeTarget } from "../plan/nodes";
 
@@ -42,11 +42,13 @@ export function detectNode(
   redetect: pulumi.Input<string> | undefined,
   parent: pulumi.Resource,
 ): command.remote.Command {
+  const detect = detectCommand({ sudo: node.sudo, dataDir });
   return new command.remote.Command(
     `${prefix}-detect-${node.name}`,
     {
       connection: connectionOf(nodes, index),
-      create: detectCommand({ sudo: node.sudo, dataDir }),
+      create: detect.command,
+      stdin: detect.stdin,
       triggers: [pulumi.output(redetect).apply((r) => r ?? "")],
     },
     { parent, customTimeouts: { create: "5m" } },
@@ -70,19 +72,53 @@ export function cleanupNode(
   layout: pulumi.Output<CniLayout>,
   whereabouts: boolean,
   enabled: boolean,
+  owner: pulumi.Output<string>,
   parent: pulumi.Resource,
 ): command.remote.Command {
+  const cleanup = pulumi
+    .all([layout, owner])
+    .apply(([l, o]) =>
+      cleanupCommand({ sudo: node.sudo, binDir: l.binDir, confDir: l.confDir, whereabouts, owner: o }),
+    );
   return new command.remote.Command(
     `${prefix}-cleanup-${node.name}`,
     {
       connection: connectionOf(nodes, index, CLEANUP_DIAL_ERROR_LIMIT),
-      delete: enabled
-        ? layout.apply((l) =>
-            cleanupCommand({ sudo: node.sudo, binDir: l.binDir, confDir: l.confDir, whereabouts }),
-          )
-        : undefined,
+      delete: enabled ? cleanup.command : undefined,
+      stdin: enabled ? cleanup.stdin : undefined,
     },
     { parent, customTimeouts: { delete: "5m" } },
+  );
+}
+
+/**
+ * The ownership record of one node, created once the releases exist (`releases`): the clean-up
+ * removes the chart's files only where this record is (provider/scripts/claim.sh), so that a
+ * stack whose release never got installed (a second stack on the same cluster: "cannot re-use a
+ * name") never removes another installation's Multus files on destroy. Nothing runs on delete:
+ * the clean-up removes the record with `multus.d/`.
+ */
+export function claimNode(
+  prefix: string,
+  node: NodeTarget,
+  index: number,
+  nodes: NodeList,
+  layout: pulumi.Output<CniLayout>,
+  owner: pulumi.Output<string>,
+  releases: readonly pulumi.Resource[],
+  parent: pulumi.Resource,
+): command.remote.Command {
+  const claim = pulumi
+    .all([layout, owner])
+    .apply(([l, o]) => claimCommand({ sudo: node.sudo, confDir: l.confDir, owner: o }));
+  return new command.remote.Command(
+    `${prefix}-claim-${node.name}`,
+    {
+      connection: connectionOf(nodes, index),
+      create: claim.command,
+      stdin: claim.stdin,
+    },
+    { parent, dependsOn: [...releases], customTimeouts: { create: "5m" } },
   );
 }
 
