@@ -301,10 +301,14 @@ export function systemdEnv(
   vars: Readonly<Record<string, string>>,
 ): Record<string, Entry> {
   const name = kind === "server" ? "k3s" : "k3s-agent";
-  const content = Object.entries(vars)
+  return { [`/etc/systemd/system/${name}.service.env`]: { content: envFileText(vars), mode: 0o600 } };
+}
+
+/** An env file's text as get.k3s.io writes it: `KEY="value"` lines. */
+function envFileText(vars: Readonly<Record<string, string>>): string {
+  return Object.entries(vars)
     .map(([k, v]) => `${k}="${v}"\n`)
     .join("");
-  return { [`/etc/systemd/system/${name}.service.env`]: { content, mode: 0o600 } };
 }
 
 /** `/etc/init.d/k3s` (OpenRC) and `/etc/rancher/k3s/k3s.env` as get.k3s.io writes them. */
@@ -344,11 +348,8 @@ export function openrcService(
     "set +o allexport",
     "",
   ].join("\n");
-  const env = Object.entries(vars)
-    .map(([k, v]) => `${k}="${v}"\n`)
-    .join("");
   return {
     [`/etc/init.d/${name}`]: { content: script, mode: 0o755 },
-    [`/etc/rancher/k3s/${name}.env`]: { content: env, mode: 0o600 },
+    [`/etc/rancher/k3s/${name}.env`]: { content: envFileText(vars), mode: 0o600 },
   };
 }

@@ -262,6 +262,23 @@ const rows: Row[] = [
     want: gatedOut(SRV),
   },
   {
+    name: "the rancher/k3s image before v1.29.15: containerd's bin_dir=/bin is reported as K3s wrote it",
+    node: {
+      files: {
+        ...k3sFiles("v1.29.14+k3s1"),
+        [ctrdConfig(DD)]: containerdV2({ binDir: "/bin", confDir: CONF }),
+      },
+      processes: k3sProcesses({ tag: "v1.29.14+k3s1" }),
+    },
+    want: detectOutput({
+      tag: "v1.29.14+k3s1",
+      flannel: true,
+      binDir: "/bin",
+      confDir: CONF,
+      containerdConfig: ctrdConfig(DD),
+    }),
+  },
+  {
     name: "the flag and the env file name two data dirs: refused, naming both",
     node: gated(SRV, {
       ...systemdUnit("server", ["--data-dir", SRV]),

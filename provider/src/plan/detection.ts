@@ -39,11 +39,17 @@ const REMEDY: Readonly<Record<string, string>> = {
   "bad-data-dir":
     "give the node a K3s data dir that is an absolute path of letters, digits and / . _ - + @ : (or pin k3sDataDir)",
   usage: "run the script with at most one argument, the data dir",
+  "untrusted-file":
+    "make the named file a regular file owned by root that group and others cannot write (chown root, chmod go-w), or pin k3sVersion and k3sDataDir",
+  "bad-path": "give K3s an absolute config path without . or .. components (K3S_CONFIG_FILE or --config)",
+  "too-large": "check the named file: K3s's config and service files are far below 256 KiB",
+  "conflicting-data-dir":
+    "set the data dir in one place (--data-dir, data-dir: or K3S_DATA_DIR) and restart K3s, or pin k3sDataDir",
 };
 
 /** A failure the detection script reported itself (`error=<code> <message>`). */
 export class DetectionError extends MultusError {
-  /** The script's error code: `no-k3s`, `no-permission`, `bad-data-dir`, or another it may add. */
+  /** The script's error code: `no-k3s`, `no-permission`, `bad-data-dir`, `untrusted-file`, ... (docs/node-scripts.md). */
   readonly code: string;
   readonly host: string;
 
