@@ -511,6 +511,7 @@ async function refusal(set: PluginSet, r: Refusal): Promise<void> {
 const WHEREABOUTS: readonly { name: string; ipam: Record<string, unknown>; first: string; last: string; count: number }[] = [
   { name: "a /24", ipam: { type: "whereabouts", range: "10.250.20.0/24" }, first: "10.250.20.1", last: "10.250.20.254", count: 254 },
   { name: "a /24 with its gateway (excluded)", ipam: { type: "whereabouts", range: "10.250.20.0/24", gateway: "10.250.20.1" }, first: "10.250.20.2", last: "10.250.20.254", count: 253 },
+  { name: "the K3s docs' 192.168.2.225/28 (host bits ignored)", ipam: { type: "whereabouts", range: "192.168.2.225/28" }, first: "192.168.2.225", last: "192.168.2.238", count: 14 },
   { name: "a /30", ipam: { type: "whereabouts", range: "10.250.20.0/30" }, first: "10.250.20.1", last: "10.250.20.2", count: 2 },
   { name: "rangeStart and rangeEnd", ipam: { type: "whereabouts", range: "10.250.20.0/24", rangeStart: "10.250.20.100", rangeEnd: "10.250.20.110", gateway: "10.250.20.105" }, first: "10.250.20.100", last: "10.250.20.110", count: 10 },
   { name: "first-last/prefix", ipam: { type: "whereabouts", range: "192.168.2.225-192.168.2.230/28" }, first: "192.168.2.225", last: "192.168.2.230", count: 6 },

@@ -182,6 +182,10 @@ describe("validation: networks and IPAM", () => {
     ["bridge cni1", [net({ type: "bridge", master: undefined, bridge: "cni1" })]],
     ["an IPv4 network with mtu 576", [net({ mtu: 576 })]],
     [
+      "the K3s docs' whereabouts range 192.168.2.225/28 (host bits on the first usable address)",
+      [wb({ range: "192.168.2.225/28" })],
+    ],
+    [
       "a long bridge name with a VLAN but no gateway",
       [net({ type: "bridge", master: undefined, bridge: "br-storage-01", vlan: 100 })],
     ],

@@ -181,9 +181,11 @@ function parseRangeFields(field: string, a: Partial<IpamArgs>, plugin: RangePlug
     first = from.address;
     last = to.address;
   } else {
-    // host-local refuses host bits itself ("Network has host bits set"); whereabouts ignores them.
+    // host-local refuses host bits itself ("Network has host bits set"); whereabouts ignores them
+    // and hands out the whole network. Host bits on the first usable address (the K3s docs'
+    // 192.168.2.225/28) mean just that; anywhere else they would suggest a start whereabouts ignores.
     const given = parseCidr(`${field}.range`, a.range, plugin === "host-local");
-    if (given.address !== given.first) {
+    if (given.address !== given.first && given.address !== given.first + 1n) {
       throw new MultusError(
         `${field}.range`,
         a.range,
@@ -191,7 +193,7 @@ function parseRangeFields(field: string, a: Partial<IpamArgs>, plugin: RangePlug
         "has host bits set",
       );
     }
-    net = given;
+    net = parseCidr(`${field}.range`, networkText(given));
     refuseTooSmall(`${field}.range`, a.range, net, plugin);
     ({ first, last } = usable(net, plugin));
   }
