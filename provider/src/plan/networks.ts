@@ -1,3 +1,8 @@
+/**
+ * Secondary networks: typed specs and raw CNI configs validated against what the plugins, Multus and
+ * the kernel accept (pod interface names, plugin and IPAM combinations, overlapping ranges), and
+ * rendered into NetworkAttachmentDefinition configs for a cluster layout.
+ */
 import { MultusError } from "../errors";
 import { NetworkType } from "../networkArgs";
 import { IpamPlan, IpSpan, planIpam } from "./ipam";
