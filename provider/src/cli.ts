@@ -72,6 +72,31 @@ function packageVersion(): string {
   return pkg.version;
 }
 
+/** What the YAML parser expected, in words, by its error code (the parser's own text may quote the file). */
+const YAML_EXPECTED: Readonly<Record<string, string>> = {
+  BAD_INDENT: "the same indentation for every entry of a mapping or list",
+  TAB_AS_INDENT: "spaces for indentation, not tabs",
+  MISSING_CHAR: "a closing quote, ] or } (or a : after a key)",
+  UNEXPECTED_TOKEN: "a key, a value, or the end of the [ ] or { } collection here",
+  DUPLICATE_KEY: "each key once in a mapping",
+  BLOCK_AS_IMPLICIT_KEY: "a key on one line, followed by a colon and a space",
+  MULTILINE_IMPLICIT_KEY: "a key on one line, followed by a colon and a space",
+  KEY_OVER_1024_CHARS: "a key of at most 1024 characters",
+  BAD_SCALAR_START: "a value not starting with a reserved character such as @ or ` (quote it)",
+  BAD_DQ_ESCAPE: "a valid escape sequence such as \\n or \\u00e9 in the double-quoted string",
+  BLOCK_IN_FLOW: "no indented block inside a [ ] or { } collection",
+  BAD_ALIAS: "an alias (*name) naming an anchor defined before it",
+  MULTIPLE_DOCS: "a single YAML document (no second ---)",
+  MULTIPLE_ANCHORS: "at most one anchor (&name) per value",
+  MULTIPLE_TAGS: "at most one tag (!tag) per value",
+  ALIAS_PROPS: "no anchor or tag on an alias",
+  BAD_PROP_ORDER: "an anchor or tag before the value it applies to",
+  BAD_DIRECTIVE: "a %YAML or %TAG directive with valid arguments",
+  TAG_RESOLVE_FAILED: "a value that matches its tag",
+  NON_STRING_KEY: "string keys only",
+  BAD_COLLECTION_TYPE: "a collection matching its tag",
+};
+
 /**
  * Reads the inputs file. Parse errors report the parser's error code and the position only, never
  * any text of the file: it may hold private keys.
@@ -92,9 +117,9 @@ function readInputs(io: Io, file: string): unknown {
     // "Block scalar header includes extra characters: |<the rest of the line>"), which may be a key.
     const { code, linePos } = e as { code?: unknown; linePos?: { line: number; col: number }[] };
     const at = linePos?.[0] ? ` at line ${linePos[0].line}, column ${linePos[0].col}` : "";
-    throw new InputError(
-      `${file}: not valid YAML or JSON: ${typeof code === "string" ? code : "unparsable"}${at}`,
-    );
+    const name = typeof code === "string" ? code : "unparsable";
+    const words = Object.hasOwn(YAML_EXPECTED, name) ? YAML_EXPECTED[name] : "valid YAML or JSON";
+    throw new InputError(`${file}: not valid YAML or JSON: ${name}${at}: expected ${words}`);
   }
 }
 
@@ -141,6 +166,7 @@ function render(argv: string[], io: Io): void {
   const file = values.file;
   const inputs = file === undefined ? {} : readInputs(io, file);
   const rendered = renderPlan(inputs, facts);
+  for (const w of rendered.inputs.warnings) io.stderr(`k3s-multus: warning: ${w}\n`);
   io.stdout(formatRender(rendered, { part, format, chart: values.chart }));
 }
 

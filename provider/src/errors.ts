@@ -11,13 +11,31 @@ export class MultusError extends Error {
   /** What would have been accepted. */
   readonly allowed: string;
 
+  /** What is wrong with the value, e.g. `has host bits set`. */
+  readonly detail: string;
+
   constructor(field: string, input: unknown, allowed: string, detail?: string) {
-    super(`${field}: ${describe(input)} ${detail ?? "is not allowed"}; ${allowed}`);
+    const shownInput = typeof input === "string" && input.includes("@") ? redactCredentials(input) : input;
+    super(redactCredentials(`${field}: ${describe(shownInput)} ${detail ?? "is not allowed"}; ${allowed}`));
     this.name = "MultusError";
     this.field = field;
-    this.input = input;
-    this.allowed = allowed;
+    this.input = shownInput;
+    this.allowed = redactCredentials(allowed);
+    this.detail = detail ?? "is not allowed";
   }
+}
+
+/** Shown instead of credentials found inside a string. */
+export const REDACTED = "(redacted)";
+
+/**
+ * Removes credentials embedded in text: the user info of a URL (`https://user:pass@host`,
+ * `oci://token@host`) and `user:password@host` without a scheme.
+ */
+export function redactCredentials(text: string): string {
+  return text
+    .replace(/(^|[^A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/)[^/?#\s"']*@/g, `$1$2${REDACTED}@`)
+    .replace(/(^|[\s"'(,;=[])[^\s"'/:@(),;=[]{1,256}:[^\s"'/]*@(?=[A-Za-z0-9[])/g, `$1${REDACTED}@`);
 }
 
 /** A short, printable rendering of a refused value. Strings are JSON-quoted so that control characters show. */

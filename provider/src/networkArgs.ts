@@ -52,24 +52,31 @@ export interface IpamArgs {
   /** The IPAM plugin: `whereabouts` (cluster-wide), `host-local` (per node), `dhcp` or `static`. */
   type: IpamType;
   /**
-   * The address range. whereabouts: a prefix (`172.17.0.0/24`; host bits set mean "start here") or
-   * `first-last/prefix` (`192.168.2.225-192.168.2.230/28`). host-local: the subnet, host bits zero.
+   * The address range. whereabouts: a prefix (`172.17.0.0/24`; whereabouts ignores host bits and
+   * hands out the whole network, so host bits are only accepted on its first usable address, as in
+   * `192.168.2.225/28`; use `rangeStart` to start later) or `first-last/prefix`
+   * (`192.168.2.225-192.168.2.230/28`, which whereabouts uses instead of rangeStart/rangeEnd, so those
+   * are refused with it). host-local: the subnet, host bits zero, at least 4 addresses.
    * Required for whereabouts and host-local; not allowed for dhcp and static.
    * @default none
    */
   range?: string;
   /**
-   * First address to hand out (whereabouts `range_start`, host-local `rangeStart`).
+   * First address to hand out (whereabouts `range_start`, host-local `rangeStart`); never the
+   * network or broadcast address.
    * @default the first usable address of `range`
    */
   rangeStart?: string;
   /**
-   * Last address to hand out (whereabouts `range_end`, host-local `rangeEnd`).
+   * Last address to hand out (whereabouts `range_end`, host-local `rangeEnd`); never the network
+   * or broadcast address.
    * @default the last usable address of `range`
    */
   rangeEnd?: string;
   /**
-   * Gateway written into the pod's IP config; must lie inside `range`.
+   * Gateway written into the pod's IP config; must lie inside `range`, not on its network or
+   * broadcast address. whereabouts would hand the gateway out to a pod, so k3s-multus adds it to
+   * whereabouts' `exclude` list.
    * @default none (host-local picks the first address of the subnet)
    */
   gateway?: string;

@@ -5,27 +5,14 @@
  */
 import { MultusError } from "./errors";
 import { ChartInstall } from "./plan/chart";
+import { INPUT_KEYS, refuseUnknownInputs } from "./plan/inputKeys";
 import { CniLayout, DEFAULT_DATA_DIR, pinnedLayout } from "./plan/layout";
-import { stripChartCredentials, stripNodeCredentials } from "./plan/credentials";
+import { hasChartCredentials, stripChartCredentials, stripNodeCredentials } from "./plan/credentials";
 import { PlannedNetwork } from "./plan/networks";
 import { MultusPlan, PlanArgs, planFor, ValidatedInputs, validateInputs } from "./plan/plan";
 import { stableJson, stableYaml } from "./plan/stable";
 
-/** The keys of the component's inputs (MultusArgs), which an inputs file may hold. */
-export const INPUT_KEYS = [
-  "nodes",
-  "k3sVersion",
-  "k3sDataDir",
-  "cniBinDir",
-  "cniConfDir",
-  "ipam",
-  "networks",
-  "allowOverlappingRanges",
-  "chart",
-  "cleanupOnDestroy",
-  "redetect",
-  "kubeconfig",
-] as const;
+export { INPUT_KEYS };
 
 /** Pinned K3s facts given on the command line; each overrides the same key of the inputs file. */
 export interface PinnedFacts {
@@ -45,12 +32,6 @@ export interface Rendered {
 
 const HIDDEN = "(hidden: may hold credentials)";
 
-function hasCredentials(chart: unknown): boolean {
-  if (typeof chart !== "object" || chart === null) return false;
-  const c = chart as Record<string, unknown>;
-  return c.repositoryUsername !== undefined || c.repositoryPassword !== undefined;
-}
-
 /** The inputs file's top level: a mapping of MultusArgs keys; never echoes values (they may be credentials). */
 function inputsRecord(file: unknown): Record<string, unknown> {
   if (file === undefined || file === null) return {};
@@ -62,16 +43,7 @@ function inputsRecord(file: unknown): Record<string, unknown> {
     );
   }
   const args = file as Record<string, unknown>;
-  for (const key of Object.keys(args)) {
-    if (!(INPUT_KEYS as readonly string[]).includes(key) && args[key] !== undefined) {
-      throw new MultusError(
-        key,
-        HIDDEN,
-        `expected only the keys ${INPUT_KEYS.join(", ")}`,
-        "is not a known input",
-      );
-    }
-  }
+  refuseUnknownInputs(args);
   if (args.kubeconfig !== undefined && typeof args.kubeconfig !== "string") {
     throw new MultusError("kubeconfig", "(secret)", "expected a string", "has the wrong type");
   }
@@ -79,6 +51,16 @@ function inputsRecord(file: unknown): Record<string, unknown> {
     throw new MultusError("redetect", args.redetect, "expected a string");
   }
   return args;
+}
+
+/** The error of a render without pinned K3s facts: it names the flags to pass. */
+function offlineFacts(): MultusError {
+  return new MultusError(
+    "k3sVersion",
+    undefined,
+    "pass --k3s-version (or both --cni-bin-dir and --cni-conf-dir): an offline render cannot detect K3s on the nodes",
+    "is required to render offline",
+  );
 }
 
 /**
@@ -92,6 +74,7 @@ export function renderPlan(file: unknown, facts: PinnedFacts = {}): Rendered {
   const planArgs: PlanArgs = {
     nodes,
     chart: stripChartCredentials(args.chart),
+    repositoryCredentials: hasChartCredentials(args.chart),
     k3sVersion: facts.k3sVersion ?? args.k3sVersion,
     k3sDataDir: facts.k3sDataDir ?? args.k3sDataDir,
     cniBinDir: facts.cniBinDir ?? args.cniBinDir,
@@ -101,17 +84,17 @@ export function renderPlan(file: unknown, facts: PinnedFacts = {}): Rendered {
     cleanupOnDestroy: args.cleanupOnDestroy,
     allowOverlappingRanges: args.allowOverlappingRanges,
   };
-  const inputs = validateInputs(planArgs);
-  if (!inputs.pinned) {
-    throw new MultusError(
-      "k3sVersion",
-      undefined,
-      "pass --k3s-version (or both --cni-bin-dir and --cni-conf-dir): an offline render cannot detect K3s on the nodes",
-      "is required to render offline",
-    );
+  let inputs: ValidatedInputs;
+  try {
+    inputs = validateInputs(planArgs);
+  } catch (e) {
+    // Without nodes the component asks for nodes or pinned facts; offline only the facts can help.
+    if (e instanceof MultusError && e.field === "nodes" && e.detail === "is empty") throw offlineFacts();
+    throw e;
   }
+  if (!inputs.pinned) throw offlineFacts();
   const layout = pinnedLayout({ version: inputs.k3sVersion, dataDir: inputs.k3sDataDir }, inputs.overrides);
-  return { inputs, plan: planFor(inputs, layout), repositoryCredentials: hasCredentials(args.chart) };
+  return { inputs, plan: planFor(inputs, layout), repositoryCredentials: hasChartCredentials(args.chart) };
 }
 
 /** A NetworkAttachmentDefinition as the component registers it. */

@@ -98,6 +98,34 @@ describe("cli: bad input gives the component's error, exit status 2", function (
     expect(inputError(cli(["render", "-f", file]), "k3sVersion")).to.include("--k3s-version");
   });
 
+  it("no nodes and no pinned facts: render says which flag to pass", function () {
+    const file = tempFile("inputs.yaml", stringify({ networks: [] }));
+    expect(inputError(cli(["render", "-f", file]), "k3sVersion")).to.include("pass --k3s-version");
+  });
+
+  it("a YAML syntax error names line, column and what was expected, in words", function () {
+    const dup = tempFile("dup.yaml", "k3sVersion: v1.32.2+k3s1\nk3sVersion: v1.32.2+k3s1\n");
+    const r = cli(["render", "-f", dup]);
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/DUPLICATE_KEY at line 2, column 1: expected each key once in a mapping\n$/);
+    const tab = tempFile("tab.yaml", "networks:\n\t- name: a\n");
+    expect(cli(["render", "-f", tab]).stderr).to.match(/at line 2, column 1: expected [a-z]/);
+  });
+
+  it("an unknown input key is refused with did you mean, as the component refuses it", function () {
+    const file = tempFile("inputs.yaml", stringify({ cleanupOnDestory: false }));
+    const message = inputError(cli(["render", "-f", file, "--k3s-version", NEW]), "cleanupOnDestory");
+    expect(message).to.include("(did you mean cleanupOnDestroy?)");
+  });
+
+  it("plain http chart repository: a warning on stderr, without the URL", function () {
+    const file = tempFile("inputs.yaml", stringify({ chart: { repository: "http://mirror.lan/charts" } }));
+    const r = cli(["render", "-f", file, "--k3s-version", NEW, "--values-only"]);
+    expect(r.status).to.equal(0);
+    expect(r.stderr).to.match(/^k3s-multus: warning: chart.repository is a plain http:\/\/ URL[^\n]*\n$/);
+    expect(r.stderr).not.to.include("mirror.lan");
+  });
+
   it("an unknown input key is refused, its value not shown", function () {
     const file = tempFile("inputs.yaml", stringify({ netwroks: [{ name: "VALUE-MARKER" }] }));
     const message = inputError(cli(["render", "-f", file, "--k3s-version", NEW]), "netwroks");
@@ -119,7 +147,7 @@ describe("cli: bad input gives the component's error, exit status 2", function (
     const r = cli(["render", "-f", bad, "--k3s-version", NEW]);
     expect(r.status).to.equal(2);
     expect(r.stderr).to.match(
-      /^k3s-multus: .*bad\.yaml: not valid YAML or JSON: .* at line \d+, column \d+\n$/,
+      /^k3s-multus: .*bad\.yaml: not valid YAML or JSON: [A-Z_]+ at line \d+, column \d+: expected [^\n]+\n$/,
     );
   });
 

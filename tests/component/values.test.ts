@@ -62,6 +62,7 @@ const EXPECTED_CONFIG: Record<string, [NetworkArgs, Record<string, unknown>]> = 
         type: "whereabouts",
         range: "172.17.0.0/24",
         gateway: "172.17.0.1",
+        exclude: ["172.17.0.1/32"],
         configuration_path: WHEREABOUTS_CONF,
       },
     },

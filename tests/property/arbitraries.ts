@@ -508,7 +508,12 @@ function validNetwork(i: number): fc.Arbitrary<Record<string, unknown>> {
       weight: 4,
       arbitrary: fc
         .tuple(base, typed, validIpam(i))
-        .map(([b, t, ipamArgs]) => ({ ...b, ...t, ipam: ipamArgs })),
+        // ipvlan l3/l3s cannot work with dhcp (no broadcast), so valid ipvlan networks use l2 then.
+        .map(([b, t, ipamArgs]) =>
+          t.type === "ipvlan" && ipamArgs.type === "dhcp" && t.mode !== undefined
+            ? { ...b, ...t, mode: "l2", ipam: ipamArgs }
+            : { ...b, ...t, ipam: ipamArgs },
+        ),
     },
     {
       weight: 1,

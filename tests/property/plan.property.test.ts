@@ -233,7 +233,7 @@ describe("property: planning core", function () {
         const args = { k3sVersion: "v1.32.2+k3s1", networks: [{ name: "raw", config }] };
         const v = outcome(() => validateInputs(args));
         if (!v.ok) {
-          expect(v.error.field).to.match(/^networks\[0\]\.config$|^networks\[0\]\.ipam|^chart|^ipam/);
+          expect(v.error.field).to.match(/^networks\[0\]\.config([.[]|$)|^networks\[0\]\.ipam|^chart|^ipam/);
           return;
         }
         const plan = outcome(() => planFor(v.value, pinnedLayout({ version: v.value.k3sVersion }, {})));
@@ -242,6 +242,57 @@ describe("property: planning core", function () {
         expect(typeof out, plan.value.networks[0].config).to.equal("object");
       }),
       RUNS,
+    );
+  });
+
+  it("input nested thousands of levels deep, anywhere, gives a plan or a MultusError, never a RangeError", () => {
+    /** `leaf` wrapped `depth` times in lists or objects, built without recursion. */
+    const nest = (depth: number, leaf: unknown, list: boolean): unknown => {
+      let v = leaf;
+      for (let i = 0; i < depth; i++) v = list ? [v] : { a: v };
+      return v;
+    };
+    const where = fc.constantFrom(
+      "networks",
+      "network",
+      "ipam",
+      "routes",
+      "raw",
+      "rawIpam",
+      "values",
+      "nodes",
+      "proxy",
+      "chart",
+    );
+    fc.assert(
+      fc.property(where, fc.integer({ min: 1000, max: 20000 }), fc.boolean(), (at, depth, list) => {
+        const deep = nest(depth, "x", list);
+        const deepText = list
+          ? `${"[".repeat(depth)}"x"${"]".repeat(depth)}`
+          : `${'{"a":'.repeat(depth)}"x"${"}".repeat(depth)}`;
+        const net: Record<string, unknown> = { name: "n", type: "macvlan", ipam: { type: "dhcp" } };
+        const args: Record<string, unknown> = { k3sVersion: "v1.32.2+k3s1", networks: [net] };
+        if (at === "networks") args.networks = deep;
+        if (at === "network") args.networks = [deep];
+        if (at === "ipam") net.ipam = deep;
+        if (at === "routes") net.ipam = { type: "host-local", range: "10.0.0.0/24", routes: deep };
+        if (at === "raw") args.networks = [{ name: "r", config: `{"type":"macvlan","x":${deepText}}` }];
+        if (at === "rawIpam")
+          args.networks = [{ name: "r", config: `{"type":"macvlan","ipam":${deepText}}` }];
+        if (at === "values") args.chart = { values: { a: deep } };
+        if (at === "nodes") args.nodes = [{ host: "n1", proxy: deep }];
+        if (at === "proxy") args.nodes = [{ host: "n1", proxy: { host: deep } }];
+        if (at === "chart") args.chart = deep;
+        const v = outcome(() => validateInputs(args));
+        if (!v.ok) {
+          expect(INPUT_ROOTS, v.error.message).to.include(fieldRoot(v.error.field));
+          expect(v.error.message.length, "the message stays short").to.be.below(2000);
+          return;
+        }
+        const plan = planFor(v.value, pinnedLayout({ version: v.value.k3sVersion }, {}));
+        expect(() => JSON.parse(stableJson(plan))).to.not.throw();
+      }),
+      { ...RUNS, numRuns: 40 },
     );
   });
 

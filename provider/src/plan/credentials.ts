@@ -23,3 +23,10 @@ export function stripChartCredentials(chart: unknown): unknown {
   }
   return rest;
 }
+
+/** True when the chart settings carry repository credentials (checked before they are removed). */
+export function hasChartCredentials(chart: unknown): boolean {
+  if (typeof chart !== "object" || chart === null || Array.isArray(chart)) return false;
+  const c = chart as Record<string, unknown>;
+  return c.repositoryUsername !== undefined || c.repositoryPassword !== undefined;
+}

@@ -1,3 +1,7 @@
+/**
+ * IP addresses and prefixes as exact integers (ip-address for parsing): containment, overlap and
+ * canonical text, for the IPAM checks.
+ */
 import { Address4, Address6 } from "ip-address";
 import { MultusError } from "../errors";
 
@@ -61,6 +65,21 @@ export function parseIp(field: string, value: unknown): IpBlock {
   const a = parseAddress(value);
   if (!a) throw new MultusError(field, value, allowed);
   return block(value, a);
+}
+
+/** The canonical text of an address given as an integer, e.g. `10.0.0.1` or `fd00::1`. */
+export function addressText(family: 4 | 6, value: bigint): string {
+  return (family === 4 ? Address4.fromBigInt(value) : Address6.fromBigInt(value)).correctForm();
+}
+
+/** The canonical text of the prefix `ip` lies in, e.g. `10.0.0.0/24` for `10.0.0.7/24`. */
+export function networkText(b: IpBlock): string {
+  return `${addressText(b.family, b.first)}/${b.prefix}`;
+}
+
+/** Bits of an address of this family: 32 or 128. */
+export function familyBits(family: 4 | 6): number {
+  return family === 4 ? 32 : 128;
 }
 
 /** True when `ip` lies inside `net` (same family). */

@@ -1,4 +1,5 @@
 import { MultusError } from "../errors";
+import { didYouMean } from "./suggest";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -96,7 +97,7 @@ export function refuseUnknownKeys(
       throw new MultusError(
         `${field}.${key}`,
         value[key],
-        `expected only the keys ${known.join(", ")}`,
+        `expected only the keys ${known.join(", ")}${didYouMean(key, known)}`,
         "is not a known option",
       );
     }

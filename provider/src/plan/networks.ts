@@ -1,3 +1,8 @@
+/**
+ * Secondary networks: typed specs and raw CNI configs validated against what the plugins, Multus and
+ * the kernel accept (pod interface names, plugin and IPAM combinations, overlapping ranges), and
+ * rendered into NetworkAttachmentDefinition configs for a cluster layout.
+ */
 import { MultusError } from "../errors";
 import { NetworkType } from "../networkArgs";
 import { IpamPlan, IpSpan, planIpam } from "./ipam";
@@ -35,6 +40,13 @@ const MODES: Partial<Record<NetworkType, readonly string[]>> = {
   macvlan: ["bridge", "private", "vepa", "passthru"],
   ipvlan: ["l2", "l3", "l3s"],
 };
+/** Pod interface names every pod already has. */
+const RESERVED_IFACES: Readonly<Record<string, string>> = {
+  eth0: "eth0 is the pod's primary (flannel) interface",
+  lo: "lo is the pod's loopback interface",
+};
+/** Deepest nesting of a raw config: far beyond any real CNI config, far below any stack limit. */
+export const MAX_RAW_DEPTH = 64;
 const MAC = /^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/;
 const PCI = /^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7]$/;
 
@@ -89,6 +101,21 @@ function typedConfig(
     if (n.isGateway !== undefined) config.isGateway = parseBoolean(`${field}.isGateway`, n.isGateway);
     if (n.ipMasq !== undefined) config.ipMasq = parseBoolean(`${field}.ipMasq`, n.ipMasq);
     if (n.vlan !== undefined) config.vlan = parseInteger(`${field}.vlan`, n.vlan, 0, 4094);
+    // With isGateway and a VLAN, the bridge plugin creates `<bridge>.<vlan>` on the host for the
+    // gateway address: a name over the kernel's 15 characters fails every pod.
+    const vlanIface = `${bridge}.${String(config.vlan)}`;
+    if (
+      config.isGateway === true &&
+      typeof config.vlan === "number" &&
+      config.vlan !== 0 &&
+      vlanIface.length > 15
+    )
+      throw new MultusError(
+        `${field}.bridge`,
+        n.bridge,
+        `expected a bridge name of at most ${14 - String(config.vlan).length} characters with vlan ${config.vlan} and isGateway: the plugin creates the gateway interface ${vlanIface}, and interface names have at most 15 characters`,
+        "is too long for its VLAN interface",
+      );
   }
   if (type === "host-device") {
     const selectors = ["device", "hwaddr", "kernelpath", "pciBusID"].filter((k) => n[k] !== undefined);
@@ -106,7 +133,17 @@ function typedConfig(
         throw new MultusError(`${field}.hwaddr`, n.hwaddr, "expected a MAC address like 52:54:00:12:34:56");
       config.hwaddr = n.hwaddr.toLowerCase();
     }
-    if (n.kernelpath !== undefined) config.kernelpath = parseSafePath(`${field}.kernelpath`, n.kernelpath);
+    if (n.kernelpath !== undefined) {
+      const kernelpath = parseSafePath(`${field}.kernelpath`, n.kernelpath);
+      // host-device: "kernel device path %q must be absolute and begin with /sys/devices/".
+      if (!kernelpath.startsWith("/sys/devices/") || kernelpath === "/sys/devices/")
+        throw new MultusError(
+          `${field}.kernelpath`,
+          n.kernelpath,
+          "expected a device path under /sys/devices/, such as /sys/devices/pci0000:00/0000:00:1f.6",
+        );
+      config.kernelpath = kernelpath;
+    }
     if (n.pciBusID !== undefined) {
       if (typeof n.pciBusID !== "string" || !PCI.test(n.pciBusID))
         throw new MultusError(`${field}.pciBusID`, n.pciBusID, "expected a PCI address like 0000:00:1f.6");
@@ -132,9 +169,48 @@ function rawConfig(
     throw new MultusError(`${field}.config`, n.config, allowed, `is not JSON (${(e as Error).message})`);
   }
   const obj = parseRecord(`${field}.config`, parsed);
+  checkRawJson(`${field}.config`, obj);
   if (typeof obj.type !== "string" && !Array.isArray(obj.plugins))
     throw new MultusError(`${field}.config`, n.config, allowed);
   return { config: obj, raw: n.config };
+}
+
+/**
+ * A raw config's structure, walked without recursion: at most {@link MAX_RAW_DEPTH} levels, and no
+ * object with two keys that differ only in case (`type` and `TYPE`): Go's JSON decoder, which every
+ * plugin uses, matches struct fields case-insensitively and takes the last, while our checks read
+ * the exact key.
+ */
+function checkRawJson(field: string, root: unknown): void {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: field, depth: 1 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, path, depth } = item;
+    if (typeof value !== "object" || value === null) continue;
+    if (depth > MAX_RAW_DEPTH)
+      throw new MultusError(
+        field,
+        "(nested too deep)",
+        `expected a CNI config nested at most ${MAX_RAW_DEPTH} levels deep`,
+        `is nested more than ${MAX_RAW_DEPTH} levels deep at ${path.slice(field.length) || "its top"}`,
+      );
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => stack.push({ value: v, path: `${path}[${i}]`, depth: depth + 1 }));
+      continue;
+    }
+    const seen = new Map<string, string>();
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      const other = seen.get(key.toLowerCase());
+      if (other !== undefined)
+        throw new MultusError(
+          `${path}.${key}`,
+          key,
+          `expected keys that differ in more than case (also ${JSON.stringify(other)}): the plugins' Go JSON decoder treats them as one key and keeps the last`,
+          "duplicates a key",
+        );
+      seen.set(key.toLowerCase(), key);
+      stack.push({ value: v, path: `${path}.${key}`, depth: depth + 1 });
+    }
+  }
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
@@ -163,11 +239,12 @@ export function parseNetwork(field: string, value: unknown, flannel = true): Net
   const name = parseObjectName(`${field}.name`, n.name);
   const namespace = n.namespace === undefined ? "default" : parseNamespace(`${field}.namespace`, n.namespace);
   const iface = n.interface === undefined ? undefined : parseInterfaceName(`${field}.interface`, n.interface);
-  if (iface === "eth0")
+  if (iface !== undefined && Object.hasOwn(RESERVED_IFACES, iface))
     throw new MultusError(
       `${field}.interface`,
       iface,
-      "expected another name: eth0 is the pod's primary (flannel) interface",
+      `expected another name: ${RESERVED_IFACES[iface]}`,
+      "is taken in every pod",
     );
   if (n.config !== undefined) {
     if (n.type !== undefined)
@@ -190,7 +267,34 @@ export function parseNetwork(field: string, value: unknown, flannel = true): Net
       "is required",
     );
   }
+  checkPluginIpam(field, n, config, ipam);
   return { name, namespace, interface: iface, config, ipam, ipamType: ipam?.type };
+}
+
+/** What the plugin and the kernel refuse in the combination of plugin settings and IPAM. */
+function checkPluginIpam(
+  field: string,
+  n: Record<string, unknown>,
+  config: Record<string, unknown>,
+  ipam: IpamPlan | undefined,
+): void {
+  // ipvlan l3/l3s forwards no broadcast: a DHCP DISCOVER never reaches the server.
+  if (config.type === "ipvlan" && (config.mode === "l3" || config.mode === "l3s") && ipam?.type === "dhcp")
+    throw new MultusError(
+      `${field}.mode`,
+      n.mode,
+      'expected "l2" with dhcp: ipvlan l3 and l3s pass no broadcast, so a DHCP request never reaches the server; or use whereabouts, host-local or static',
+      "cannot work with dhcp",
+    );
+  // Linux turns IPv6 off on a link with an MTU below 1280: adding the address fails with
+  // "failed to add IP addr ... invalid argument" (measured with macvlan).
+  if (typeof config.mtu === "number" && config.mtu < 1280 && ipam?.spans.some((sp) => sp.family === 6))
+    throw new MultusError(
+      `${field}.mtu`,
+      n.mtu,
+      "expected an MTU of at least 1280 on a network with IPv6 addresses: Linux disables IPv6 below it",
+      "is too small for IPv6",
+    );
 }
 
 /** Options of {@link parseNetworks}. */
@@ -220,21 +324,33 @@ export function parseNetworks(value: unknown, options: NetworkOptions = {}): Net
       );
     }
     names.set(s.name, i);
-    if (s.interface !== undefined) {
-      const other = ifaces.get(s.interface);
-      if (other !== undefined) {
-        throw new MultusError(
-          `networks[${i}].interface`,
-          s.interface,
-          `expected an interface name not used by networks[${other}]: the pod annotation attaches every network`,
-          "is a duplicate",
-        );
-      }
-      ifaces.set(s.interface, i);
+  });
+  // Multus names a network without `interface` net<position> (net1 for the first), so `[a, b@net1]`
+  // gives two interfaces net1 in every pod attaching both.
+  specs.forEach((s, i) => {
+    const iface = podInterface(s, i);
+    const other = ifaces.get(iface);
+    if (other !== undefined) {
+      const explain = (j: number) =>
+        specs[j].interface === undefined
+          ? `networks[${j}] (Multus names it ${iface} by position)`
+          : `networks[${j}]`;
+      throw new MultusError(
+        s.interface === undefined ? `networks[${other}].interface` : `networks[${i}].interface`,
+        iface,
+        `expected pod interface names that differ: ${explain(other)} and ${explain(i)} both get ${iface} when the pod annotation attaches every network; set another \`interface\``,
+        "is used twice",
+      );
     }
+    ifaces.set(iface, i);
   });
   if (!options.allowOverlappingRanges) checkOverlaps(specs);
   return specs;
+}
+
+/** The name of a network's interface in the pod: its own, or the one Multus gives by position. */
+export function podInterface(spec: NetworkSpec, index: number): string {
+  return spec.interface ?? `net${index + 1}`;
 }
 
 function checkOverlaps(specs: readonly NetworkSpec[]): void {
@@ -246,10 +362,10 @@ function checkOverlaps(specs: readonly NetworkSpec[]): void {
       const b = spans[j];
       if (a.index !== b.index && overlaps(a.span, b.span)) {
         throw new MultusError(
-          `networks[${b.index}].${b.span.field.replace(/^networks\[\d+\]\./, "")}`,
+          b.span.field,
           specs[b.index].name,
-          `expected addresses apart from networks[${a.index}] (${specs[a.index].name}); set allowOverlappingRanges if the networks are isolated from each other`,
-          "overlaps another network's range",
+          `expected addresses apart from networks[${a.index}] (${specs[a.index].name}), whose ${a.span.field} hands out ${a.span.text}; set allowOverlappingRanges if the networks are isolated from each other`,
+          `hands out ${b.span.text}, which overlaps`,
         );
       }
     }

@@ -1,5 +1,6 @@
 import { MultusError } from "../errors";
 import { parseBoolean, parseInteger, parseList } from "./names";
+import { didYouMean } from "./suggest";
 
 /** Most nodes one component takes. */
 export const MAX_NODES = 5000;
@@ -65,7 +66,7 @@ function refuseUnknownNodeKeys(field: string, n: Record<string, unknown>, known:
       throw new MultusError(
         `${field}.${key}`,
         "(hidden: may hold credentials)",
-        `expected only the keys ${known.join(", ")}`,
+        `expected only the keys ${known.join(", ")}${didYouMean(key, known)}`,
         "is not a known option",
       );
     }
@@ -107,12 +108,11 @@ function defaultName(host: string): string {
   return name || "node";
 }
 
-/** Validates one node. */
-export function parseNode(field: string, value: unknown): NodeTarget {
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new MultusError(field, shown(value), "expected an object");
-  const n = value as Record<string, unknown>;
-  refuseUnknownNodeKeys(field, n, NODE_KEYS);
+/**
+ * The SSH fields a node and its jump host share, validated by the same rules: host, port, user,
+ * the credentials' types, agentSocketPath and hostKey.
+ */
+function checkEndpoint(field: string, n: Record<string, unknown>): string {
   const host = parseHost(`${field}.host`, n.host);
   if (n.port !== undefined) parseInteger(`${field}.port`, n.port, 1, 65535);
   if (n.user !== undefined && (typeof n.user !== "string" || !USER.test(n.user))) {
@@ -123,20 +123,29 @@ export function parseNode(field: string, value: unknown): NodeTarget {
     );
   }
   for (const key of SECRET_NODE_FIELDS) parseSecret(`${field}.${key}`, n[key]);
+  for (const key of ["agentSocketPath", "hostKey"]) {
+    if (n[key] !== undefined && typeof n[key] !== "string")
+      throw new MultusError(`${field}.${key}`, shown(n[key]), "expected a string");
+  }
+  return host;
+}
+
+/** Validates one node. */
+export function parseNode(field: string, value: unknown): NodeTarget {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new MultusError(field, shown(value), "expected an object");
+  const n = value as Record<string, unknown>;
+  refuseUnknownNodeKeys(field, n, NODE_KEYS);
+  const host = checkEndpoint(field, n);
   if (n.proxy !== undefined) {
     if (typeof n.proxy !== "object" || n.proxy === null || Array.isArray(n.proxy))
       throw new MultusError(`${field}.proxy`, "(hidden: may hold credentials)", "expected an object");
     const proxy = n.proxy as Record<string, unknown>;
     refuseUnknownNodeKeys(`${field}.proxy`, proxy, PROXY_KEYS);
-    parseHost(`${field}.proxy.host`, proxy.host);
-    if (proxy.port !== undefined) parseInteger(`${field}.proxy.port`, proxy.port, 1, 65535);
+    checkEndpoint(`${field}.proxy`, proxy);
   }
   if (n.dialErrorLimit !== undefined) parseInteger(`${field}.dialErrorLimit`, n.dialErrorLimit, -1, 1000);
   if (n.perDialTimeout !== undefined) parseInteger(`${field}.perDialTimeout`, n.perDialTimeout, 1, 3600);
-  for (const key of ["agentSocketPath", "hostKey"]) {
-    if (n[key] !== undefined && typeof n[key] !== "string")
-      throw new MultusError(`${field}.${key}`, n[key], "expected a string");
-  }
   const sudo = n.sudo === undefined ? false : parseBoolean(`${field}.sudo`, n.sudo);
   let name = defaultName(host);
   if (n.name !== undefined) {

@@ -21,6 +21,7 @@ import {
 } from "./networks";
 import { NodeTarget, parseNodes } from "./nodes";
 import { parseSafePath, pathDepth } from "./paths";
+import { didYouMean } from "./suggest";
 import { K3sVersion, parseK3sVersion } from "./version";
 
 /** Chart settings after validation, defaults applied. */
@@ -47,6 +48,8 @@ export interface ValidatedInputs {
   readonly cleanupOnDestroy: boolean;
   /** True when pinned facts make detection unnecessary. */
   readonly pinned: boolean;
+  /** Warnings about accepted inputs, for the log (they never quote an input's value). */
+  readonly warnings: readonly string[];
 }
 
 /** The raw inputs the planning core reads (the component's args, resolved; secrets may be absent). */
@@ -61,6 +64,8 @@ export interface PlanArgs {
   chart?: unknown;
   cleanupOnDestroy?: unknown;
   allowOverlappingRanges?: unknown;
+  /** True when chart repository credentials were given (they are removed before planning). */
+  repositoryCredentials?: boolean;
 }
 
 const CHART_KEYS = ["version", "repository", "namespace", "releaseName", "values", "timeout", "skipAwait"];
@@ -69,7 +74,36 @@ const REPOSITORY = /^(https?|oci):\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%
 const HIDDEN = "(hidden: may hold credentials)";
 const RELEASE = /^[a-z0-9]([-a-z0-9]{0,44}[a-z0-9])?$/;
 
-function parseChart(value: unknown): ChartSettings {
+/**
+ * The chart repository: an `https://`, `http://` or `oci://` URL (Helm pulls `oci://<repo>/<chart>`)
+ * with a port from 1 to 65535 and no credentials inside (they go in repositoryUsername and
+ * repositoryPassword). Plain `http://` would send the credentials in clear text: refused with
+ * credentials, warned about without.
+ */
+function parseRepository(value: unknown, credentials: boolean, warnings: string[]): string {
+  const allowed =
+    "expected an http(s) or oci URL such as https://rke2-charts.rancher.io or oci://registry.example.com/charts, without credentials in it (use repositoryUsername and repositoryPassword)";
+  if (typeof value !== "string" || !REPOSITORY.test(value))
+    throw new MultusError("chart.repository", value, allowed);
+  const port = /^[a-z]+:\/\/[^/:]+:(\d+)/.exec(value)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+    throw new MultusError("chart.repository", value, `${allowed}; ports are 1 to 65535`, `has port ${port}`);
+  if (value.startsWith("http://")) {
+    if (credentials)
+      throw new MultusError(
+        "chart.repository",
+        value,
+        "expected an https:// (or oci://) URL when repositoryUsername or repositoryPassword is set: plain http:// would send them in clear text",
+        "is plain http",
+      );
+    warnings.push(
+      "chart.repository is a plain http:// URL: the chart is fetched unencrypted and unauthenticated; use https:// where the mirror allows",
+    );
+  }
+  return value;
+}
+
+function parseChart(value: unknown, credentials = false, warnings: string[] = []): ChartSettings {
   // A list given by mistake may hold the repository credentials: do not echo it.
   if (Array.isArray(value)) throw new MultusError("chart", HIDDEN, "expected an object");
   const c = value === undefined ? {} : parseRecord("chart", value);
@@ -79,20 +113,13 @@ function parseChart(value: unknown): ChartSettings {
       throw new MultusError(
         `chart.${key}`,
         HIDDEN,
-        `expected only the keys ${CHART_KEYS.join(", ")} (and the repository credentials, which are kept apart)`,
+        `expected only the keys ${CHART_KEYS.join(", ")} (and the repository credentials, which are kept apart)${didYouMean(key, [...CHART_KEYS, "repositoryUsername", "repositoryPassword"])}`,
         "is not a known option",
       );
     }
   }
   const version = parseChartVersion(c.version ?? DEFAULT_CHART_VERSION);
-  const repository = c.repository ?? DEFAULT_CHART_REPOSITORY;
-  if (typeof repository !== "string" || !REPOSITORY.test(repository)) {
-    throw new MultusError(
-      "chart.repository",
-      repository,
-      "expected an http(s) or oci URL such as https://rke2-charts.rancher.io",
-    );
-  }
+  const repository = parseRepository(c.repository ?? DEFAULT_CHART_REPOSITORY, credentials, warnings);
   const namespace =
     c.namespace === undefined ? "kube-system" : parseNamespace("chart.namespace", c.namespace);
   const releaseName = c.releaseName ?? "multus";
@@ -192,7 +219,8 @@ export function validateInputs(input: PlanArgs): ValidatedInputs {
       : parseBoolean("allowOverlappingRanges", args.allowOverlappingRanges);
   const networks = parseNetworks(args.networks, { allowOverlappingRanges });
   const ipam = parseIpamList(args.ipam, networks);
-  const chart = parseChart(args.chart);
+  const warnings: string[] = [];
+  const chart = parseChart(args.chart, args.repositoryCredentials === true, warnings);
   const pinned =
     k3sVersion !== undefined || (overrides.cniBinDir !== undefined && overrides.cniConfDir !== undefined);
   if (!pinned && nodes.length === 0) {
@@ -219,7 +247,18 @@ export function validateInputs(input: PlanArgs): ValidatedInputs {
     checkCleanupDir("cniConfDir", overrides.cniConfDir);
   }
   precheckValues(chart, ipam, overrides);
-  return { nodes, k3sVersion, k3sDataDir, overrides, ipam, networks, chart, cleanupOnDestroy, pinned };
+  return {
+    nodes,
+    k3sVersion,
+    k3sDataDir,
+    overrides,
+    ipam,
+    networks,
+    chart,
+    cleanupOnDestroy,
+    pinned,
+    warnings,
+  };
 }
 
 /**
