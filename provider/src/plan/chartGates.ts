@@ -51,6 +51,8 @@ export interface GateContext {
 }
 
 interface Gate {
+  /** A few words for tables. */
+  readonly short: string;
   /** True when the gate refuses this version (semver form) in this context. */
   readonly refuses: (v: string, ctx: Required<GateContext>) => boolean;
   /** False when `refuses` reads only the version and the IPAM plugins. */
@@ -67,63 +69,74 @@ export const MOVING_BIN_DIR = /\/data\/current\/bin$/;
 /** In order: the first gate that refuses gives the reason. */
 const GATES: readonly Gate[] = [
   {
+    short: "Multus 3 chart",
     needsLayout: false,
     refuses: (v) => below(v, CHART_GATES.thinPlugin),
     reason:
       "it is a Multus 3 chart: its entrypoint.sh hard-codes /etc/cni/net.d and /opt/cni/bin and forces --cni-version=0.3.1",
   },
   {
+    short: "forces --cni-version=0.3.1; hard-coded dirs",
     needsLayout: false,
     refuses: (v) => below(v, CHART_GATES.cniConfArgs),
     reason:
       "it forces --cni-version=0.3.1 and hard-codes /etc/cni/net.d and /opt/cni/bin, ignoring confDir and binDir",
   },
   {
+    short: "--cni-conf-dir==; hard-coded hostPaths",
     needsLayout: false,
     refuses: (v) => below(v, CHART_GATES.hostPaths),
     reason:
       "it emits --cni-conf-dir== (a double '='), passes host paths as container paths and hard-codes the hostPaths /etc/cni/net.d and /opt/cni/bin",
   },
   {
+    short: "amd64 pin",
     needsLayout: false,
     refuses: (v) => below(v, CHART_GATES.noArchPin),
     reason: "it pins Multus and Whereabouts to amd64 nodes (nodeSelector kubernetes.io/arch: amd64)",
   },
   {
+    short: "multusAutoconfigDir always mounted",
     needsLayout: false,
     refuses: (v) => v === "4.2.201",
     reason:
       "it always mounts multusAutoconfigDir: unset, Multus looks for the master config in /etc/cni/net.d instead of the conf dir; equal to confDir, the DaemonSet has a duplicate mountPath that the API server rejects",
   },
   {
+    short: "rke2-multus-crd 4.3.009 does not render",
     needsLayout: false,
     refuses: (v) => v === "4.3.9",
     reason: "its CRD chart rke2-multus-crd 4.3.009 does not render (`dig` on chart values)",
   },
   {
+    short: "DHCP: hostPath /opt/cni",
     needsLayout: false,
     refuses: (v, c) => c.ipam.includes("dhcp") && below(v, CHART_GATES.dhcpBinDir) && !defaultDirs(c.layout),
     reason: "its DHCP daemon mounts the hard-coded host dir /opt/cni, so it cannot run <binDir>/dhcp",
   },
   {
+    short: "DHCP: stale socket never removed",
     needsLayout: false,
     refuses: (v, c) => c.ipam.includes("dhcp") && below(v, CHART_GATES.dhcpSocket),
     reason:
       "its DHCP daemon's init container removes /run/cni/dhcp.sock inside the container rather than the host's socket (mounted at /host/run/cni), so the daemon cannot restart until the node reboots",
   },
   {
+    short: "non-default dirs break (k3s-io/docs #450)",
     needsLayout: true,
     refuses: (v, c) => (v === "4.2.107" || v === "4.2.200") && !defaultDirs(c.layout),
     reason:
       "it passes --cni-conf-dir=/host<confDir> and --cni-bin-dir=/host<binDir> but mounts the host dirs at /host/etc/cni/net.d and /host/opt/cni/bin, so a confDir or binDir other than /etc/cni/net.d and /opt/cni/bin breaks (k3s-io/docs #450)",
   },
   {
+    short: "Whereabouts: hard-coded hostPaths",
     needsLayout: true,
     refuses: (v, c) =>
       c.ipam.includes("whereabouts") && below(v, CHART_GATES.whereaboutsHostPaths) && !defaultDirs(c.layout),
     reason: "its Whereabouts hostPaths are hard-coded /etc/cni/net.d and /opt/cni/bin",
   },
   {
+    short: "Whereabouts: kubeconfig under /etc/cni/net.d",
     needsLayout: true,
     refuses: (v, c) =>
       c.ipam.includes("whereabouts") &&
@@ -133,6 +146,7 @@ const GATES: readonly Gate[] = [
       "it mounts the conf dir into Whereabouts at /host/etc/cni/net.d, so whereabouts.conf names /etc/cni/net.d/whereabouts.d/whereabouts.kubeconfig, which does not exist on a K3s node",
   },
   {
+    short: "no restart on K3s upgrades",
     needsLayout: true,
     refuses: (v, c) => MOVING_BIN_DIR.test(c.layout.binDir) && below(v, CHART_GATES.configMapName),
     reason:
@@ -140,14 +154,22 @@ const GATES: readonly Gate[] = [
   },
 ];
 
+/** The first gate that refuses this chart version in this context (its short label and reason), or undefined. */
+export function refusingGate(
+  semverVersion: string,
+  ctx: GateContext,
+): { short: string; reason: string } | undefined {
+  const full = ctx.layout ? { layout: ctx.layout, ipam: ctx.ipam } : undefined;
+  const gate = GATES.find(
+    (g) =>
+      !(g.needsLayout && !full) && g.refuses(semverVersion, full ?? { layout: NO_LAYOUT, ipam: ctx.ipam }),
+  );
+  return gate && { short: gate.short, reason: gate.reason };
+}
+
 /** The reason this chart version cannot work in this context, or undefined when it can. */
 export function refusalReason(semverVersion: string, ctx: GateContext): string | undefined {
-  const full = ctx.layout ? { layout: ctx.layout, ipam: ctx.ipam } : undefined;
-  for (const gate of GATES) {
-    if (gate.needsLayout && !full) continue;
-    if (gate.refuses(semverVersion, full ?? { layout: NO_LAYOUT, ipam: ctx.ipam })) return gate.reason;
-  }
-  return undefined;
+  return refusingGate(semverVersion, ctx)?.reason;
 }
 
 /** A layout-free gate never reads the layout; this stands in for it when there is none yet. */
