@@ -90,7 +90,8 @@ describe("charts: every published rke2-multus rendered by real Helm", function (
   });
 
   describe("the structural checks fail on broken manifests (mutations of a real v4.3.017 render)", () => {
-    const k = K3S_CASES.find((c) => c.id === "new")!;
+    // K3S_CASES[1] is K3s from the gate on, default data dir, flannel on.
+    const k = K3S_CASES[1];
     const v = parseChartVersion("v4.3.017");
     let objects: K8sObject[] = [];
     before(async () => {
@@ -102,8 +103,11 @@ describe("charts: every published rke2-multus rendered by real Helm", function (
       if (!r.ok) throw new Error(r.error);
       objects = parseManifests(r.yaml);
     });
-    const ds = (o: K8sObject[], name: string) =>
-      o.find((x) => x.kind === "DaemonSet" && x.metadata.name === name)!;
+    const ds = (o: K8sObject[], name: string): K8sObject => {
+      const found = o.find((x) => x.kind === "DaemonSet" && x.metadata.name === name);
+      if (!found) throw new Error(`no DaemonSet ${name} in the render`);
+      return found;
+    };
     const mutations: { name: string; mutate: (o: K8sObject[]) => void; problem: RegExp }[] = [
       { name: "unmutated", mutate: () => undefined, problem: /^$/ },
       {
