@@ -10,7 +10,8 @@
  *   receives the multus binary; --multus-autoconfig-dir (default /host/etc/cni/net.d) is where the
  *   master config is looked for; --multus-kubeconfig-file-host (default
  *   /etc/cni/net.d/multus.d/multus.kubeconfig) is the host path written into 00-multus.conflist.
- *   Flags are pflag: a one-dash long flag is an error.
+ *   Flags are pflag: a one-dash long flag is an error. (The defaults are what `thin_entrypoint --help`
+ *   of multus-cni v4.3.0 prints.)
  * - the cni-plugins init container copies the reference plugins into its /host/opt/cni/bin mount.
  * - whereabouts `install-cni.sh`: CNI_BIN_DIR (default /host/opt/cni/bin) receives the binary,
  *   CNI_CONF_DIR (default /host/etc/cni/net.d) receives whereabouts.d/{whereabouts.conf,
