@@ -167,6 +167,15 @@ describe("chart gates", () => {
         allowed: "use v4.2.414",
       },
     );
+    // Before detection the suggestion must work on any layout: v4.0.2-build2024020802 would not on
+    // K3s before the gate (no restart on upgrades), so the nearest that works everywhere is named.
+    expectMultusError(
+      () => validateInputs({ nodes: [{ host: "n1" }], chart: { version: "v4.0.2-build2024020801" } }),
+      {
+        field: "chart.version",
+        allowed: "use v4.1.002",
+      },
+    );
     // Layout-dependent gates wait for the layout: v4.2.107 works without flannel.
     expect(() => validateInputs({ nodes: [{ host: "n1" }], chart: { version: "v4.2.107" } })).not.to.throw();
   });

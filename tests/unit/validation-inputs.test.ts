@@ -140,7 +140,7 @@ describe("validation: inputs", () => {
     // prettier-ignore
     const rows: [string, unknown, string, unknown, string][] = [
       ["version latest", { version: "latest" }, "chart.version", "latest", DEFAULT_CHART_VERSION],
-      ["version below v4.0.0", { version: "v3.9.3-build2023010903" }, "chart.version", "v3.9.3-build2023010903", "use v4.0.2-build2024020802"],
+      ["version below v4.0.0", { version: "v3.9.3-build2023010903" }, "chart.version", "v3.9.3-build2023010903", "use v4.1.002"],
       ["version as a number", { version: 4.3 }, "chart.version", 4.3, "rke2-multus chart version such as"],
       ["repository ftp", { repository: "ftp://charts.example" }, "chart.repository", "ftp://charts.example", "http(s) or oci URL"],
       ["repository with ;", { repository: `${DEFAULT_CHART_REPOSITORY};id` }, "chart.repository", `${DEFAULT_CHART_REPOSITORY};id`, "URL"],

@@ -195,8 +195,36 @@ const PUBLISHED = PUBLISHED_MULTUS_VERSIONS.map((text) => ({
 })).sort((a, b) => semver.compare(a.semver, b.semver));
 
 /**
+ * Layouts standing for every class the gates tell apart (a moving bin dir, K3s' fixed dirs,
+ * containerd's defaults): without a layout, a suggested version must pass all of them, so that
+ * the gates that wait for the layout do not refuse it later.
+ */
+const EVERY_LAYOUT: readonly CniLayout[] = [
+  "/var/lib/rancher/k3s/data/current/bin",
+  "/var/lib/rancher/k3s/data/cni",
+]
+  .map((binDir) => {
+    const confDir = "/var/lib/rancher/k3s/agent/etc/cni/net.d";
+    return {
+      binDir,
+      confDir,
+      multusKubeconfig: `${confDir}/multus.d/multus.kubeconfig`,
+      whereaboutsConfig: `${confDir}/whereabouts.d/whereabouts.conf`,
+    };
+  })
+  .concat([NO_LAYOUT]);
+
+function works(semverVersion: string, ctx: GateContext): boolean {
+  if (ctx.layout) return refusalReason(semverVersion, ctx) === undefined;
+  return EVERY_LAYOUT.every(
+    (layout) => refusalReason(semverVersion, { layout, ipam: ctx.ipam }) === undefined,
+  );
+}
+
+/**
  * The published version nearest to `semverVersion` (by position in the published list; on a tie
- * the newer one) that no gate refuses in this context, or undefined when none is.
+ * the newer one) that no gate refuses in this context (without a layout: on any layout), or
+ * undefined when none is.
  */
 export function nearestGoodVersion(semverVersion: string, ctx: GateContext): string | undefined {
   const exact = PUBLISHED.findIndex((p) => p.semver === semverVersion);
@@ -205,7 +233,7 @@ export function nearestGoodVersion(semverVersion: string, ctx: GateContext): str
     exact >= 0 ? exact : PUBLISHED.filter((p) => semver.lt(p.semver, semverVersion)).length - 0.5;
   let best: { text: string; distance: number } | undefined;
   PUBLISHED.forEach((p, i) => {
-    if (i === exact || refusalReason(p.semver, ctx) !== undefined) return;
+    if (i === exact || !works(p.semver, ctx)) return;
     const distance = Math.abs(i - position);
     // Ascending order: a later candidate at the same distance is the newer one.
     if (!best || distance <= best.distance) best = { text: p.text, distance };
