@@ -111,7 +111,9 @@ export interface NodeArgs {
 /** Which rke2-multus chart to install, and how. */
 export interface ChartArgs {
   /**
-   * rke2-multus chart version. From v4.3.009 the CRD chart rke2-multus-crd of the same version is installed first.
+   * rke2-multus chart version. Versions that cannot work on this K3s are refused with the reason and the nearest
+   * version that works (README: chart versions). From v4.3.010 the CRD chart rke2-multus-crd (the version of that
+   * number in the published index, else the newest below it) is installed first.
    * @default "v4.3.017"
    */
   version?: pulumi.Input<string>;

@@ -151,7 +151,12 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
     layout = facts.apply((f) => asResourceError(component, () => clusterLayout(f, v.overrides)));
     k3sVersions = facts.apply((f) => Object.fromEntries(f.map((n) => [n.host, n.version.tag] as const)));
   }
-  const plan = layout.apply((l) => asResourceError(component, () => planFor(v, l)));
+  // Pinned facts: planFor takes the pinned k3sVersion; detected: every node's version.
+  const plan = pulumi
+    .all([layout, k3sVersions])
+    .apply(([l, versions]) =>
+      asResourceError(component, () => (v.pinned ? planFor(v, l) : planFor(v, l, Object.values(versions)))),
+    );
   const k8sOpts: pulumi.CustomResourceOptions = { ...parent };
   if (args.kubeconfig !== undefined) {
     k8sOpts.provider = new k8s.Provider(

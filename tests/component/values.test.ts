@@ -26,26 +26,38 @@ import { deploy, outputValues, stopMocks, unwrapSecret } from "./harness";
 const HOST = "10.9.0.1";
 const WHEREABOUTS_CONF = `${CONF_DIR}/whereabouts.d/whereabouts.conf`;
 
-/** The rke2-multus values k3s-multus must compute for this bin dir and IPAM plugin. */
-function expectedValues(binDir: string, ipam: string, confDir = CONF_DIR): Record<string, unknown> {
-  const values: Record<string, unknown> = {
-    config: {
-      cni_conf: {
-        confDir,
-        binDir,
-        kubeconfig: `${confDir}/multus.d/multus.kubeconfig`,
-        multusAutoconfigDir: confDir,
-      },
-    },
+/**
+ * The rke2-multus values k3s-multus must compute for this bin dir and IPAM plugin. `rollout`: the
+ * detected K3s versions, which a bin dir that moves on K3s upgrades (before the gate) carries into
+ * the values so that a change restarts the DaemonSets.
+ */
+function expectedValues(
+  binDir: string,
+  ipam: string,
+  confDir = CONF_DIR,
+  rollout?: string,
+): Record<string, unknown> {
+  const cniConf: Record<string, unknown> = {
+    confDir,
+    binDir,
+    kubeconfig: `${confDir}/multus.d/multus.kubeconfig`,
+    multusAutoconfigDir: confDir,
+    cleanupConfigOnExit: true,
   };
+  if (rollout) cniConf.k3sVersions = rollout;
+  const values: Record<string, unknown> = { config: { cni_conf: cniConf } };
   if (ipam === "whereabouts") {
     values["rke2-whereabouts"] = {
       fullnameOverride: "whereabouts",
       enabled: true,
       cniConf: { confDir, binDir },
+      ...(rollout ? { podAnnotations: { "k3s-multus/k3s-versions": rollout } } : {}),
     };
   }
-  if (ipam === "dhcp") values.manifests = { dhcpDaemonSet: true };
+  const manifests: Record<string, unknown> = {};
+  if (rollout) manifests.configMap = true;
+  if (ipam === "dhcp") manifests.dhcpDaemonSet = true;
+  if (Object.keys(manifests).length) values.manifests = manifests;
   return values;
 }
 
@@ -105,7 +117,9 @@ describe("Multus component: values", () => {
           { detect: { [HOST]: gateOnly(tag) } },
         );
         const [crd, main] = h.ofType(RELEASE_TYPE);
-        expect(main.inputs.values).to.deep.equal(expectedValues(binDir, ipam));
+        expect(main.inputs.values).to.deep.equal(
+          expectedValues(binDir, ipam, CONF_DIR, side === "before" ? tag : undefined),
+        );
         expect(crd.inputs.values).to.deep.equal(
           ipam === "whereabouts" ? { "rke2-whereabouts": { enabled: true } } : {},
         );

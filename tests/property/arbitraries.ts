@@ -571,7 +571,6 @@ const validValues = optional({
     tag: fc.constantFrom("v4.2.2", "1.10", "010", "0x1F", "1e3", "1:20"),
   }),
   extra: fc.jsonValue({ maxDepth: 2 }).filter(noPrototypeKeys),
-  manifests: optional({ dhcpDaemonSet: fc.boolean() }),
 });
 
 /** Inputs that validateInputs accepts (pinned or with nodes), before any mutation. */
@@ -585,14 +584,8 @@ export const validArgs: fc.Arbitrary<Record<string, unknown>> = fc
       ipam: fc.uniqueArray(fc.constantFrom("whereabouts", "dhcp", "host-local"), { maxLength: 3 }),
       networks: validNetworks,
       chart: optional({
-        version: fc.constantFrom(
-          "v4.3.017",
-          "v4.2.418",
-          "v4.1.000",
-          "4.3.009",
-          "v4.2.202",
-          "v4.0.2-build2024020802",
-        ),
+        // Versions the chart gates accept for every layout and IPAM (see README's compatibility table).
+        version: fc.constantFrom("v4.3.017", "v4.2.418", "4.3.010", "v4.3.008", "v4.2.414"),
         repository: fc.constantFrom("https://rke2-charts.rancher.io", "oci://registry.lan/charts"),
         repositoryUsername: secretText,
         repositoryPassword: secretText,

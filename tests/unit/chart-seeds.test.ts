@@ -59,6 +59,19 @@ function normalise(values: unknown): unknown {
 const plan = (chart: string, layout: CniLayout, ipam: readonly Ipam[]) =>
   planCharts({ version: parseChartVersion(chart), layout, ipam, releaseName: "multus" });
 
+/**
+ * The seeds' values plus what the component adds on purpose: `cleanupConfigOnExit: true` (it also
+ * runs the kubeconfig-rotation loop, multus-cni #852; the seeds predate it).
+ */
+function seedPlusCleanup<T>(seed: T): T {
+  const copy = JSON.parse(JSON.stringify(seed)) as { config: { cni_conf: Record<string, unknown> } };
+  copy.config.cni_conf.cleanupConfigOnExit = true;
+  return copy as T;
+}
+
+/** The seed-era chart's DHCP daemon cannot restart (stale socket, fixed in v4.2.414): its DHCP tab is refused. */
+const refusesDhcp = (ipam: readonly Ipam[]) => ipam.includes("dhcp");
+
 describe("chart values against the K3s docs and the real chart", () => {
   describe("golden: the seeds' values files", () => {
     for (const { tab, ipam } of SEED_TABS) {
@@ -67,10 +80,18 @@ describe("chart values against the K3s docs and the real chart", () => {
         const seed = normalise(oldSeedValues(seedByTitle(OLD_SEED_TITLE), tab));
         const l = layoutFor("v1.30.5+k3s1");
         expect(l.binDir).to.equal("/var/lib/rancher/k3s/data/current/bin");
-        expect(computeValues(parseChartVersion(SEED_ERA_CHART), l, ipam)).to.deep.equal(seed);
+        expect(computeValues(parseChartVersion(SEED_ERA_CHART), l, ipam)).to.deep.equal(
+          seedPlusCleanup(seed),
+        );
+        if (refusesDhcp(ipam)) {
+          expect(() => plan(SEED_ERA_CHART, l, ipam)).to.throw(
+            /DHCP daemon's init container.*use v4\.2\.414/,
+          );
+          return;
+        }
         const p = plan(SEED_ERA_CHART, l, ipam);
         expect(p.charts.map((c) => c.chart)).to.deep.equal(["rke2-multus"]);
-        expect(p.values).to.deep.equal(seed);
+        expect(p.values).to.deep.equal(seedPlusCleanup(seed));
       });
 
       it(`new K3s (Portuguese seed), tab ${tab}, chart ${SEED_ERA_CHART}`, function () {
@@ -83,8 +104,11 @@ describe("chart values against the K3s docs and the real chart", () => {
         delete seed.config.fullnameOverride;
         const l = layoutFor("v1.30.6+k3s1");
         expect(l.binDir).to.equal("/var/lib/rancher/k3s/data/cni");
-        expect(computeValues(parseChartVersion(SEED_ERA_CHART), l, ipam)).to.deep.equal(normalise(seed));
-        expect(plan(SEED_ERA_CHART, l, ipam).values).to.deep.equal(normalise(seed));
+        expect(computeValues(parseChartVersion(SEED_ERA_CHART), l, ipam)).to.deep.equal(
+          seedPlusCleanup(normalise(seed)),
+        );
+        if (refusesDhcp(ipam)) expect(() => plan(SEED_ERA_CHART, l, ipam)).to.throw(/use v4\.2\.414/);
+        else expect(plan(SEED_ERA_CHART, l, ipam).values).to.deep.equal(seedPlusCleanup(normalise(seed)));
       });
 
       it(`new K3s, tab ${tab}, default chart ${DEFAULT_CHART_VERSION}: the seed plus what newer charts need`, function () {
@@ -94,6 +118,7 @@ describe("chart values against the K3s docs and the real chart", () => {
         };
         delete seed.config.fullnameOverride; // not a chart key: see above
         seed.config.cni_conf.multusAutoconfigDir = seed.config.cni_conf.confDir; // from v4.2.202
+        seed.config.cni_conf.cleanupConfigOnExit = true; // the default from v4.2.303; set explicitly
         const p = plan(DEFAULT_CHART_VERSION, layoutFor("v1.32.2+k3s1"), ipam);
         expect(p.values).to.deep.equal(seed);
         const crdValues = ipam.includes("whereabouts") ? { "rke2-whereabouts": { enabled: true } } : {};
@@ -222,7 +247,7 @@ describe("chart values against the K3s docs and the real chart", () => {
       expect(parse(readChartFile("rke2-multus-v4.3.017.Chart.yaml")).version).to.equal(DEFAULT_CHART_VERSION);
     });
 
-    it("every rke2-multus-crd version is an rke2-multus version without v, as planCharts assumes", function () {
+    it("every rke2-multus-crd version is an rke2-multus version without v (the index, not the habit, decides: see crdChartVersion)", function () {
       requireShared(this);
       const rows = index();
       const multus = new Set(rows.filter((r) => r.chart === "rke2-multus").map((r) => r.version));
@@ -231,7 +256,7 @@ describe("chart values against the K3s docs and the real chart", () => {
       for (const v of crd) expect(multus.has(`v${v}`), `rke2-multus v${v}`).to.equal(true);
     });
 
-    it("planCharts installs the CRD chart exactly for the versions that have one", function () {
+    it("planCharts installs the CRD chart (with the same number) for every version from v4.3.010 on", function () {
       requireShared(this);
       const rows = index();
       const crd = new Set(rows.filter((r) => r.chart === "rke2-multus-crd").map((r) => r.version));
@@ -239,18 +264,20 @@ describe("chart values against the K3s docs and the real chart", () => {
       let planned = 0;
       for (const { chart, version } of rows) {
         if (chart !== "rke2-multus") continue;
-        if (/^v3\./.test(version)) {
-          expect(() => parseChartVersion(version), version).to.throw(/from v4.0.0 on/);
+        let p;
+        try {
+          p = plan(version, noFlannel, ["whereabouts"]);
+        } catch (e) {
+          expect(String(e), version).to.match(/^MultusError: chart\.version: .* cannot work on K3s: /);
           continue;
         }
-        const p = plan(version, noFlannel, ["whereabouts"]);
         const bare = version.replace(/^v/, "");
         expect(p.separateCrdChart, version).to.equal(crd.has(bare));
         if (p.separateCrdChart)
           expect(p.charts[0]).to.deep.include({ chart: "rke2-multus-crd", version: bare });
         planned++;
       }
-      expect(planned).to.be.above(90);
+      expect(planned).to.be.above(80);
     });
   });
 });

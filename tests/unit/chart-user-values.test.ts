@@ -20,7 +20,7 @@ describe("chart: user values", () => {
 
   it("are deep-merged last: new keys join, scalars win, computed siblings stay", () => {
     const values = plan({
-      config: { cni_conf: { namespaceIsolation: true, kubeconfig: "/etc/other.kubeconfig" } },
+      config: { cni_conf: { namespaceIsolation: true, kubeconfig: NEW.multusKubeconfig } },
       global: { systemDefaultRegistry: "registry.lan:5000" },
       "rke2-whereabouts": { fullnameOverride: "wb" },
     }).values;
@@ -29,8 +29,9 @@ describe("chart: user values", () => {
         cni_conf: {
           confDir: NEW.confDir,
           binDir: NEW.binDir,
-          kubeconfig: "/etc/other.kubeconfig",
+          kubeconfig: NEW.multusKubeconfig,
           multusAutoconfigDir: NEW.confDir,
+          cleanupConfigOnExit: true,
           namespaceIsolation: true,
         },
       },
@@ -65,43 +66,44 @@ describe("chart: user values", () => {
     expect(JSON.stringify(user)).to.equal(before);
   });
 
-  it("may move confDir when multusAutoconfigDir moves with it", () => {
-    const values = plan(
-      { config: { cni_conf: { confDir: "/etc/x", multusAutoconfigDir: "/etc/x" } } },
-      [],
-    ).values;
-    expect(values).to.deep.equal({
-      config: {
-        cni_conf: {
-          confDir: "/etc/x",
-          binDir: NEW.binDir,
-          kubeconfig: NEW.multusKubeconfig,
-          multusAutoconfigDir: "/etc/x",
-        },
-      },
-    });
-  });
-
-  const allowed: [string, string, CniLayout, Record<string, unknown>][] = [
-    ["thickPlugin.enabled false", DEFAULT_CHART_VERSION, NEW, { thickPlugin: { enabled: false } }],
-    ["pod.resources.enabled false", DEFAULT_CHART_VERSION, NEW, { pod: { resources: { enabled: false } } }],
+  const allowed: [string, string, CniLayout, Record<string, unknown>, Ipam[]][] = [
+    ["thickPlugin.enabled false", DEFAULT_CHART_VERSION, NEW, { thickPlugin: { enabled: false } }, []],
     [
-      "any multusAutoconfigDir before v4.2.202",
-      "v4.2.201",
+      "pod.resources.enabled false",
+      DEFAULT_CHART_VERSION,
       NEW,
-      { config: { cni_conf: { multusAutoconfigDir: "/host/etc" } } },
+      { pod: { resources: { enabled: false } } },
+      [],
     ],
-    ["v4.2.107 with the default confDir (flannel off)", "v4.2.107", NO_FLANNEL, {}],
-    ["v4.2.106 with K3s' confDir", "v4.2.106", NEW, {}],
-    ["v4.2.201 with K3s' confDir", "v4.2.201", NEW, {}],
+    [
+      "the computed dirs repeated",
+      DEFAULT_CHART_VERSION,
+      NEW,
+      {
+        config: {
+          cni_conf: { confDir: NEW.confDir, binDir: `${NEW.binDir}`, multusAutoconfigDir: NEW.confDir },
+        },
+        "rke2-whereabouts": { cniConf: { binDir: NEW.binDir, confDir: NEW.confDir } },
+      },
+      ["whereabouts"],
+    ],
+    [
+      "manifests.dhcpDaemonSet true with dhcp",
+      DEFAULT_CHART_VERSION,
+      NEW,
+      { manifests: { dhcpDaemonSet: true } },
+      ["dhcp"],
+    ],
+    ["v4.2.107 with the default dirs (flannel off)", "v4.2.107", NO_FLANNEL, {}, []],
+    ["v4.2.106 with K3s' dirs", "v4.2.106", NEW, {}, []],
   ];
-  for (const [name, chart, l, userValues] of allowed) {
+  for (const [name, chart, l, userValues, ipam] of allowed) {
     it(`allow ${name}`, () => {
       expect(() =>
         planCharts({
           version: parseChartVersion(chart),
           layout: l,
-          ipam: [],
+          ipam,
           releaseName: "multus",
           userValues,
         }),
@@ -113,6 +115,7 @@ describe("chart: user values", () => {
     name: string;
     chart?: string;
     layout?: CniLayout;
+    ipam?: Ipam[];
     user: Record<string, unknown>;
     field: string;
     input: unknown;
@@ -133,36 +136,101 @@ describe("chart: user values", () => {
       allowed: JSON.stringify(NEW.confDir),
     },
     {
-      name: "confDir moved without multusAutoconfigDir",
-      user: { config: { cni_conf: { confDir: "/etc/x" } } },
-      field: "chart.values.config.cni_conf.multusAutoconfigDir",
-      input: NEW.confDir,
-      allowed: "v4.2.202",
+      name: "confDir moved (with multusAutoconfigDir)",
+      user: { config: { cni_conf: { confDir: "/etc/x", multusAutoconfigDir: "/etc/x" } } },
+      field: "chart.values.config.cni_conf.confDir",
+      input: "/etc/x",
+      allowed: "cniConfDir",
     },
     {
-      name: "chart v4.2.107 with K3s' confDir",
+      name: "binDir moved",
+      user: { config: { cni_conf: { binDir: "/opt/cni/bin" } } },
+      field: "chart.values.config.cni_conf.binDir",
+      input: "/opt/cni/bin",
+      allowed: "cniBinDir",
+    },
+    {
+      name: "binDir removed",
+      user: { config: { cni_conf: { binDir: null } } },
+      field: "chart.values.config.cni_conf.binDir",
+      input: null,
+      allowed: "cniBinDir",
+    },
+    {
+      name: "the kubeconfig moved",
+      user: { config: { cni_conf: { kubeconfig: "/etc/other.kubeconfig" } } },
+      field: "chart.values.config.cni_conf.kubeconfig",
+      input: "/etc/other.kubeconfig",
+      allowed: "cniConfDir",
+    },
+    {
+      name: "any multusAutoconfigDir before v4.2.202",
+      chart: "v4.2.106",
+      user: { config: { cni_conf: { multusAutoconfigDir: NEW.confDir } } },
+      field: "chart.values.config.cni_conf.multusAutoconfigDir",
+      input: NEW.confDir,
+      allowed: "expected it unset",
+    },
+    {
+      name: "Whereabouts' bin dir moved",
+      user: { "rke2-whereabouts": { cniConf: { binDir: "/opt/cni/bin" } } },
+      field: "chart.values.rke2-whereabouts.cniConf",
+      input: { confDir: NEW.confDir, binDir: "/opt/cni/bin" },
+      allowed: "cniBinDir and cniConfDir",
+    },
+    {
+      name: "Whereabouts' cniConf given another key",
+      user: { "rke2-whereabouts": { cniConf: { extra: "/x" } } },
+      field: "chart.values.rke2-whereabouts.cniConf",
+      input: { confDir: NEW.confDir, binDir: NEW.binDir, extra: "/x" },
+      allowed: "unset or equal to the computed",
+    },
+    {
+      name: "the DHCP daemon switched off while a network uses DHCP",
+      ipam: ["dhcp"],
+      user: { manifests: { dhcpDaemonSet: false } },
+      field: "chart.values.manifests.dhcpDaemonSet",
+      input: false,
+      allowed: "needs the DHCP daemon",
+    },
+    {
+      name: "the DHCP daemon switched on without DHCP",
+      user: { manifests: { dhcpDaemonSet: true } },
+      field: "chart.values.manifests.dhcpDaemonSet",
+      input: true,
+      allowed: "add dhcp to `ipam`",
+    },
+    {
+      name: "the ConfigMap switched off where its checksum restarts Multus after K3s upgrades",
+      layout: OLD,
+      user: { manifests: { configMap: false } },
+      field: "chart.values.manifests.configMap",
+      input: false,
+      allowed: "bin dir moves on upgrades",
+    },
+    {
+      name: "the rollout key overridden",
+      layout: OLD,
+      user: { config: { cni_conf: { k3sVersions: "v1" } } },
+      field: "chart.values.config.cni_conf.k3sVersions",
+      input: "v1",
+      allowed: "v1.30.5+k3s1",
+    },
+    {
+      name: "chart v4.2.107 with K3s' dirs",
       chart: "v4.2.107",
       user: {},
       field: "chart.version",
       input: "v4.2.107",
-      allowed: "k3s-io/docs #450",
+      allowed: "use v4.2.106",
     },
     {
-      name: "chart v4.2.200 with K3s' confDir",
+      name: "chart v4.2.200 with K3s' dirs",
       chart: "v4.2.200",
       user: {},
       field: "chart.version",
       input: "v4.2.200",
-      allowed: "k3s-io/docs #450",
-    },
-    {
-      name: "chart v4.2.107 on the old layout",
-      chart: "v4.2.107",
-      layout: OLD,
-      user: {},
-      field: "chart.version",
-      input: "v4.2.107",
-      allowed: "non-default confDir",
+      allowed: "use v4.2.202",
     },
     {
       name: "pod.resources.enabled",
@@ -193,21 +261,6 @@ describe("chart: user values", () => {
       allowed: "unset",
     },
     {
-      name: "binDir removed",
-      chart: "v4.1.404",
-      user: { config: { cni_conf: { binDir: null } } },
-      field: "chart.values.config.cni_conf.binDir",
-      input: null,
-      allowed: "expected an absolute path",
-    },
-    {
-      name: "confDir made relative",
-      user: { config: { cni_conf: { confDir: "etc/cni", multusAutoconfigDir: "etc/cni" } } },
-      field: "chart.values.config.cni_conf.confDir",
-      input: "etc/cni",
-      allowed: "expected an absolute path",
-    },
-    {
       name: "whereabouts switched off by values while networks use it",
       user: { "rke2-whereabouts": { enabled: false } },
       field: "chart.values.rke2-whereabouts.enabled",
@@ -221,9 +274,10 @@ describe("chart: user values", () => {
         planCharts({
           version: parseChartVersion(row.chart ?? DEFAULT_CHART_VERSION),
           layout: row.layout ?? NEW,
-          ipam: ["whereabouts"],
+          ipam: row.ipam ?? ["whereabouts"],
           releaseName: "multus",
           userValues: row.user,
+          k3sVersions: ["v1.30.5+k3s1"],
         });
       expectMultusError(run, { field: row.field, input: row.input, allowed: row.allowed });
     });

@@ -140,8 +140,8 @@ describe("validation: inputs", () => {
     // prettier-ignore
     const rows: [string, unknown, string, unknown, string][] = [
       ["version latest", { version: "latest" }, "chart.version", "latest", DEFAULT_CHART_VERSION],
-      ["version below v4.0.0", { version: "v3.9.3-build2023010903" }, "chart.version", "v3.9.3-build2023010903", "from v4.0.0 on"],
-      ["version as a number", { version: 4.3 }, "chart.version", 4.3, "from v4.0.0 on"],
+      ["version below v4.0.0", { version: "v3.9.3-build2023010903" }, "chart.version", "v3.9.3-build2023010903", "use v4.1.002"],
+      ["version as a number", { version: 4.3 }, "chart.version", 4.3, "rke2-multus chart version such as"],
       ["repository ftp", { repository: "ftp://charts.example" }, "chart.repository", "ftp://charts.example", "http(s) or oci URL"],
       ["repository with ;", { repository: `${DEFAULT_CHART_REPOSITORY};id` }, "chart.repository", `${DEFAULT_CHART_REPOSITORY};id`, "URL"],
       ["repository with $()", { repository: "https://x.example/$(id)" }, "chart.repository", "https://x.example/$(id)", "URL"],

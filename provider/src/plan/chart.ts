@@ -2,8 +2,11 @@ import deepmerge from "deepmerge";
 import * as semver from "semver";
 import { MultusError } from "../errors";
 import { IpamPlugin } from "../networkArgs";
+import { PUBLISHED_CRD_VERSIONS } from "./chartIndex";
+import { CHART_GATES, chartSemver, checkChartSupport } from "./chartGates";
 import { CniLayout } from "./layout";
 import { parseSafePath } from "./paths";
+import { ROLLOUT_ANNOTATION, rolloutKey } from "./rollout";
 
 /** The rke2-multus chart version k3s-multus is tested against. */
 export const DEFAULT_CHART_VERSION = "v4.3.017";
@@ -13,18 +16,6 @@ export const DEFAULT_CHART_REPOSITORY = "https://rke2-charts.rancher.io";
 /** The IPAM plugins in the fixed order the plan lists them. */
 export const IPAM_PLUGINS: readonly IpamPlugin[] = Object.values(IpamPlugin);
 
-/** Gates of the rke2-multus chart that matter on K3s (see FACTS.md, "rke2-multus chart"). */
-const GATES = {
-  /** Oldest chart we plan for: the thin plugin with `config.cni_conf`. */
-  minimum: "4.0.0",
-  /** From here `multusAutoconfigDir` is a host path that must equal `confDir` (k3s-io/docs PR #455). */
-  autoconfigDirIsHostPath: "4.2.202",
-  /** From here the NetworkAttachmentDefinition CRD ships in rke2-multus-crd. */
-  separateCrdChart: "4.3.9",
-} as const;
-/** Releases that break a non-default `confDir` (k3s-io/docs #450), which every flannel K3s has. */
-const BROKEN_WITH_CUSTOM_CONF_DIR = ["4.2.107", "4.2.200"];
-
 /** A parsed rke2-multus chart version. */
 export interface ChartVersion {
   /** As given, e.g. `v4.3.017`. */
@@ -33,21 +24,41 @@ export interface ChartVersion {
   readonly semver: string;
 }
 
-const CHART_VERSION = /^v?(\d{1,3})\.(\d{1,3})\.(\d{1,4})(-[0-9A-Za-z][0-9A-Za-z.]*)?$/;
-
-/** Parses a chart version such as `v4.3.017`, `4.1.000` or `v4.0.2-build2024020802`. */
+/**
+ * Parses a chart version such as `v4.3.017`, `4.1.000`, `v4.0.2-build2024020802` or
+ * `v3.8-build2021110403`. Whether the version works on K3s is the gates' business
+ * ({@link checkChartSupport}): they refuse with a reason and the nearest good version.
+ */
 export function parseChartVersion(value: unknown, field = "chart.version"): ChartVersion {
-  const allowed = `expected an rke2-multus chart version from v4.0.0 on, such as ${DEFAULT_CHART_VERSION}`;
-  const m = typeof value === "string" ? CHART_VERSION.exec(value) : null;
-  if (!m) throw new MultusError(field, value, allowed);
-  const sv = `${Number(m[1])}.${Number(m[2])}.${Number(m[3])}${m[4] ?? ""}`;
-  if (!semver.valid(sv) || semver.lt(sv, GATES.minimum)) throw new MultusError(field, value, allowed);
+  const sv = typeof value === "string" ? chartSemver(value) : undefined;
+  if (sv === undefined) {
+    throw new MultusError(
+      field,
+      value,
+      `expected an rke2-multus chart version such as ${DEFAULT_CHART_VERSION}`,
+    );
+  }
   return { text: value as string, semver: sv };
 }
 
 /** True when this chart version ships the NetworkAttachmentDefinition CRD in the separate rke2-multus-crd chart. */
 export function usesCrdChart(version: ChartVersion): boolean {
-  return semver.gte(version.semver, GATES.separateCrdChart);
+  return semver.gte(version.semver, CHART_GATES.separateCrdChart);
+}
+
+/**
+ * The rke2-multus-crd version to install with this rke2-multus version, from the published index
+ * (provider/src/plan/chartIndex.ts): the one with the same number when it is published, else the
+ * newest published one below it that renders. The two charts are released together, but the index,
+ * not that habit, decides: a mirror may lack one of them. Undefined before v4.3.009.
+ */
+export function crdChartVersion(version: ChartVersion): string | undefined {
+  if (!usesCrdChart(version)) return undefined;
+  const candidates = PUBLISHED_CRD_VERSIONS.map((text) => ({ text, sv: chartSemver(text) as string }))
+    .filter((c) => semver.gte(c.sv, CHART_GATES.crdChartRenders) && semver.lte(c.sv, version.semver))
+    .sort((a, b) => semver.compare(a.sv, b.sv));
+  const same = candidates.find((c) => c.sv === version.semver);
+  return (same ?? candidates[candidates.length - 1])?.text;
 }
 
 /** A Helm chart to install, in order. */
@@ -68,6 +79,13 @@ export interface ChartPlanInput {
   readonly releaseName: string;
   /** User values, deep-merged last (arrays replace, as Helm does). */
   readonly userValues?: Record<string, unknown>;
+  /** K3s versions of the nodes (detected or pinned): where the bin dir moves, they roll the DaemonSets. */
+  readonly k3sVersions?: readonly string[];
+  /**
+   * True when `layout` only stands in for the real one (checking inputs before detection): the
+   * gates and checks that depend on the layout are left for the real plan.
+   */
+  readonly precheck?: boolean;
 }
 
 /** The computed charts: the CRD chart first where the version needs it, then rke2-multus. */
@@ -84,22 +102,34 @@ export function computeValues(
   version: ChartVersion,
   layout: CniLayout,
   ipam: readonly IpamPlugin[],
+  k3sVersions: readonly string[] = [],
 ): Record<string, unknown> {
   const cniConf: Record<string, unknown> = {
     confDir: layout.confDir,
     binDir: layout.binDir,
     kubeconfig: layout.multusKubeconfig,
   };
-  if (semver.gte(version.semver, GATES.autoconfigDirIsHostPath)) cniConf.multusAutoconfigDir = layout.confDir;
+  if (semver.gte(version.semver, CHART_GATES.autoconfigDirIsHostPath))
+    cniConf.multusAutoconfigDir = layout.confDir;
+  // Also runs the loop that rewrites the kubeconfig when the token or CA rotates (multus-cni #852):
+  // set for every chart that passes the flag, not only where it is the default (v4.2.303).
+  if (semver.gte(version.semver, CHART_GATES.cniConfArgs)) cniConf.cleanupConfigOnExit = true;
+  const roll = rolloutKey(layout, k3sVersions);
+  if (roll !== undefined) cniConf.k3sVersions = roll;
   const values: Record<string, unknown> = { config: { cni_conf: cniConf } };
+  const manifests: Record<string, unknown> = {};
+  if (roll !== undefined) manifests.configMap = true;
+  if (ipam.includes("dhcp")) manifests.dhcpDaemonSet = true;
   if (ipam.includes("whereabouts")) {
-    values["rke2-whereabouts"] = {
+    const whereabouts: Record<string, unknown> = {
       fullnameOverride: "whereabouts",
       enabled: true,
       cniConf: { confDir: layout.confDir, binDir: layout.binDir },
     };
+    if (roll !== undefined) whereabouts.podAnnotations = { [ROLLOUT_ANNOTATION]: roll };
+    values["rke2-whereabouts"] = whereabouts;
   }
-  if (ipam.includes("dhcp")) values.manifests = { dhcpDaemonSet: true };
+  if (Object.keys(manifests).length > 0) values.manifests = manifests;
   return values;
 }
 
@@ -112,11 +142,54 @@ function get(values: Record<string, unknown>, path: readonly string[]): unknown 
   return cur;
 }
 
+/** Order-insensitive structural equality of JSON data. */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
+}
+
+/**
+ * Values that the component computes from the K3s layout and the IPAM plugins, and that the
+ * outputs, the NADs and the node clean-up follow: a user value may only repeat them.
+ */
+const PINNED: readonly { path: readonly string[]; because: string }[] = [
+  { path: ["config", "cni_conf", "confDir"], because: "set the component's cniConfDir to move the conf dir" },
+  { path: ["config", "cni_conf", "binDir"], because: "set the component's cniBinDir to move the bin dir" },
+  {
+    path: ["config", "cni_conf", "kubeconfig"],
+    because: "Multus writes its kubeconfig to <confDir>/multus.d; set cniConfDir to move it",
+  },
+  {
+    path: ["config", "cni_conf", "multusAutoconfigDir"],
+    because: "Multus must find the master config (flannel's) in the conf dir; set cniConfDir to move it",
+  },
+  {
+    path: ["rke2-whereabouts", "cniConf"],
+    because: "Whereabouts must use Multus' dirs; set cniBinDir and cniConfDir to move them",
+  },
+  {
+    path: ["config", "cni_conf", "k3sVersions"],
+    because: "the component sets it to restart Multus after K3s upgrades move the bin dir",
+  },
+  {
+    path: ["rke2-whereabouts", "podAnnotations", ROLLOUT_ANNOTATION],
+    because: "the component sets it to restart Whereabouts after K3s upgrades move the bin dir",
+  },
+];
+
 /** Refuses merged values that would install a Multus that cannot work on K3s. */
 function checkMergedValues(
-  version: ChartVersion,
+  computed: Record<string, unknown>,
   values: Record<string, unknown>,
   ipam: readonly IpamPlugin[],
+  precheck: boolean,
 ): void {
   const field = (path: readonly string[]) => `chart.values.${path.join(".")}`;
   const refuse = (path: readonly string[], allowed: string, detail?: string) => {
@@ -128,22 +201,33 @@ function checkMergedValues(
       "expected false: the thick plugin hard-codes /etc/cni/net.d and /opt/cni/bin, which K3s does not use",
     );
   }
-  const confDir = get(values, ["config", "cni_conf", "confDir"]);
-  if (semver.gte(version.semver, GATES.autoconfigDirIsHostPath)) {
-    const auto = get(values, ["config", "cni_conf", "multusAutoconfigDir"]);
-    if (auto !== confDir) {
+  if (!precheck) {
+    for (const { path, because } of PINNED) {
+      const want = get(computed, path);
+      if (!sameData(get(values, path), want)) {
+        refuse(
+          path,
+          `expected it ${want === undefined ? "unset" : `unset or equal to the computed ${JSON.stringify(want)}`}: ${because} (the outputs, the NADs and the clean-up follow cniBinDir and cniConfDir)`,
+        );
+      }
+    }
+    if (
+      get(computed, ["manifests", "configMap"]) === true &&
+      get(values, ["manifests", "configMap"]) !== true
+    ) {
       refuse(
-        ["config", "cni_conf", "multusAutoconfigDir"],
-        `expected it to equal config.cni_conf.confDir (${JSON.stringify(confDir)}): from chart v4.2.202 Multus looks for the master CNI config there`,
+        ["manifests", "configMap"],
+        "expected it unset or true: on this K3s the bin dir moves on upgrades and the ConfigMap's checksum is what restarts Multus",
       );
     }
   }
-  if (BROKEN_WITH_CUSTOM_CONF_DIR.includes(version.semver) && confDir !== "/etc/cni/net.d") {
-    throw new MultusError(
-      "chart.version",
-      version.text,
-      "choose another chart version: this release breaks a non-default confDir, which K3s needs (k3s-io/docs #450)",
-      `is incompatible with confDir ${JSON.stringify(confDir)}`,
+  const dhcp = get(values, ["manifests", "dhcpDaemonSet"]);
+  if (ipam.includes("dhcp") ? dhcp !== true : dhcp === true) {
+    refuse(
+      ["manifests", "dhcpDaemonSet"],
+      ipam.includes("dhcp")
+        ? "expected it unset or true: a network uses DHCP, which needs the DHCP daemon"
+        : "expected it unset: add dhcp to `ipam` (or use a DHCP network) so that the chart version is checked for it",
     );
   }
   if (get(values, ["pod", "resources", "enabled"]) === true) {
@@ -180,23 +264,28 @@ const overwriteArrays = (_target: unknown[], source: unknown[]) => source;
 
 /** The rke2-multus values for this K3s and these IPAM plugins, user values merged last, and the charts to install. */
 export function planCharts(input: ChartPlanInput): ChartPlan {
-  const computed = computeValues(input.version, input.layout, input.ipam);
+  const precheck = input.precheck === true;
+  checkChartSupport(input.version.text, input.version.semver, {
+    layout: precheck ? undefined : input.layout,
+    ipam: input.ipam,
+  });
+  const computed = computeValues(input.version, input.layout, input.ipam, input.k3sVersions);
   const values = input.userValues
     ? (deepmerge(computed, input.userValues, { arrayMerge: overwriteArrays }) as Record<string, unknown>)
     : computed;
-  checkMergedValues(input.version, values, input.ipam);
-  const separateCrdChart = usesCrdChart(input.version);
+  checkMergedValues(computed, values, input.ipam, precheck);
+  const crdVersion = crdChartVersion(input.version);
   const charts: ChartInstall[] = [];
-  if (separateCrdChart) {
+  if (crdVersion !== undefined) {
     const crdValues: Record<string, unknown> = {};
     if (input.ipam.includes("whereabouts")) crdValues["rke2-whereabouts"] = { enabled: true };
     charts.push({
       chart: "rke2-multus-crd",
-      version: input.version.text.replace(/^v/, ""),
+      version: crdVersion,
       releaseName: `${input.releaseName}-crd`,
       values: crdValues,
     });
   }
   charts.push({ chart: "rke2-multus", version: input.version.text, releaseName: input.releaseName, values });
-  return { charts, values, separateCrdChart };
+  return { charts, values, separateCrdChart: crdVersion !== undefined };
 }

@@ -9,6 +9,7 @@ import {
   parseChartVersion,
   planCharts,
 } from "./chart";
+import { checkChartSupport } from "./chartGates";
 import { CniLayout, DEFAULT_DATA_DIR, fromConfDir, LayoutOverrides } from "./layout";
 import { parseBoolean, parseInteger, parseList, parseNamespace, parseOneOf, parseRecord } from "./names";
 import {
@@ -183,6 +184,8 @@ function parseIpamList(value: unknown, networks: readonly NetworkSpec[]): IpamPl
  * here, before detection runs, rather than after.
  */
 function precheckValues(chart: ChartSettings, ipam: readonly IpamPlugin[], overrides: LayoutOverrides): void {
+  // The gates that need no layout (the version alone, or with the IPAM plugins) refuse here.
+  checkChartSupport(chart.version.text, chart.version.semver, { ipam });
   if (chart.values === undefined) return;
   const confDir = overrides.cniConfDir ?? `${DEFAULT_DATA_DIR}/agent/etc/cni/net.d`;
   const binDir = overrides.cniBinDir ?? `${DEFAULT_DATA_DIR}/data/cni`;
@@ -192,6 +195,7 @@ function precheckValues(chart: ChartSettings, ipam: readonly IpamPlugin[], overr
     ipam,
     releaseName: chart.releaseName,
     userValues: chart.values,
+    precheck: true,
   });
 }
 
@@ -305,8 +309,16 @@ export interface MultusPlan {
   readonly podAnnotations: Record<string, string>;
 }
 
-/** Computes the plan for validated inputs and a known layout. Pure and deterministic. */
-export function planFor(inputs: ValidatedInputs, layout: CniLayout): MultusPlan {
+/**
+ * Computes the plan for validated inputs and a known layout. Pure and deterministic. `k3sVersions`
+ * are the nodes' detected K3s versions (default: the pinned `k3sVersion`, if any): where the bin dir
+ * moves on K3s upgrades they go into the values, so that a change restarts the DaemonSets.
+ */
+export function planFor(
+  inputs: ValidatedInputs,
+  layout: CniLayout,
+  k3sVersions: readonly string[] = inputs.k3sVersion ? [inputs.k3sVersion.tag] : [],
+): MultusPlan {
   cleanupLayout(inputs, layout);
   const { charts, values, separateCrdChart } = planCharts({
     version: inputs.chart.version,
@@ -314,6 +326,7 @@ export function planFor(inputs: ValidatedInputs, layout: CniLayout): MultusPlan 
     ipam: inputs.ipam,
     releaseName: inputs.chart.releaseName,
     userValues: inputs.chart.values,
+    k3sVersions,
   });
   const networks = inputs.networks.map((n) => renderNetwork(n, layout));
   const networkAnnotations: Record<string, string> = {};

@@ -26,6 +26,15 @@ function repositoryOpts(repository: string, chart: pulumi.Input<ChartArgs> | und
  * Installs the chart(s) of the plan: rke2-multus-crd first where the version needs it, then
  * rke2-multus. The first release depends on `after` (the node clean-up Commands), so that on
  * destroy the releases go first.
+ *
+ * - The rke2-multus-crd version is the plan's (taken from the published index, see
+ *   plan/chart.ts `crdChartVersion`), not assumed equal to the rke2-multus version.
+ * - The CRD release takes ownership (`takeOwnership`, as RKE2 does for the same move): on an install
+ *   that started before v4.3.009 the NetworkAttachmentDefinition CRD belongs to the rke2-multus
+ *   release and the whereabouts CRDs carry no Helm metadata, and Helm refuses to adopt either
+ *   ("cannot be imported into the current release") without it.
+ * - A namespace other than kube-system is created by Helm (`createNamespace`) if it is missing;
+ *   Helm never deletes it. (Whereabouts always runs in kube-system: the subchart pins it.)
  */
 export function installCharts(
   prefix: string,
@@ -42,6 +51,7 @@ export function installCharts(
     timeout: c.timeout,
     skipAwait: c.skipAwait,
     cleanupOnFail: true,
+    createNamespace: c.namespace !== "kube-system",
   };
   const chartOf = (name: string) =>
     plan.apply((p) => {
@@ -60,6 +70,7 @@ export function installCharts(
         name: crdChart.releaseName,
         version: crdChart.version,
         values: crdChart.values,
+        takeOwnership: true,
       },
       { ...opts, dependsOn: [...after] },
     );
