@@ -10,7 +10,8 @@
 #   tools.sh [NAME...]           build the named tools (default: all) if missing
 #   tools.sh --check [NAME...]   exit 1 listing the binaries that are missing
 #   tools.sh --list              print the tool names
-#   tools.sh plugins PULUMI_HOME register the provider binaries in PULUMI_HOME
+#   tools.sh plugins PULUMI_HOME [command] [kubernetes]
+#                                register the provider binaries in PULUMI_HOME
 # Environment: K3S_MULTUS_E2E_CACHE (default ~/.cache/k3s-multus/e2e).
 # See docs/e2e.md.
 set -euo pipefail
@@ -40,8 +41,7 @@ CNI_PLUGINS="bridge dummy host-device ipvlan loopback macvlan ptp tap vlan
 
 # Tools whose module the Go module proxy does not serve (see the build_*
 # functions): the default run reports them and does not fail on them.
-UNSERVED="flannel pulumi-language-nodejs pulumi-language-python
-  pulumi-language-go pulumi-resource-command"
+UNSERVED="flannel pulumi-language-go pulumi-resource-command"
 
 TOOLS="helm cni-plugins flannel pulumi pulumi-language-nodejs
   pulumi-language-python pulumi-language-go pulumi-language-yaml
@@ -60,6 +60,7 @@ outputs() {
     cni-plugins) for p in $CNI_PLUGINS; do echo "$CNI_DIR/$p"; done ;;
     flannel) echo "$CNI_DIR/flannel" ;;
     pulumi) echo "$BIN/pulumi" ;;
+    pulumi-language-python) printf '%s\n' "$BIN/$1" "$BIN/$1-exec" ;;
     pulumi-language-*) echo "$BIN/$1" ;;
     pulumi-resource-*) echo "$BIN/$1" ;;
     kine) echo "$BIN/kine" ;;
@@ -194,17 +195,42 @@ stamp_pulumi() {
     "$1" "$(smoke "$BIN/pulumi" version)"
 }
 
-build_pulumi_language_nodejs() {
-  not_served github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 \
-    "no version, tag or commit of this nested module is served"
+# The nodejs and python hosts moved out of sdk/v3 into nested modules
+# (sdk/{nodejs,python}/cmd/pulumi-language-*/v3) that the proxy does not
+# serve. sdk/v3 v3.68.0 is the newest served sdk/v3 that still contains them:
+# an older host than the CLI. It runs Node/TypeScript programs with
+# @pulumi/pulumi 3.248; its RunPlugin answers "not supported", so it cannot
+# start source-based (PulumiPlugin.yaml runtime: nodejs) plugins.
+OLD_HOST_SDK_VERSION=v3.68.0
+# build_old_host LANG: pulumi-language-LANG from sdk/v3@OLD_HOST_SDK_VERSION
+build_old_host() {
+  local m=github.com/pulumi/pulumi/sdk/v3
+  wrapper "pulumi-language-$1"
+  go get "$m/$1/cmd/pulumi-language-$1@$OLD_HOST_SDK_VERSION"
+  gobuild -o "$BIN/pulumi-language-$1" -ldflags \
+    "-X $m/go/common/version.Version=$OLD_HOST_SDK_VERSION" \
+    "$m/$1/cmd/pulumi-language-$1"
+  if [ "$1" = python ]; then
+    # the python host runs programs through this shim, found next to it
+    install -m 0755 \
+      "$(go env GOMODCACHE)/$m@$OLD_HOST_SDK_VERSION/python/cmd/pulumi-language-python-exec" \
+      "$BIN/pulumi-language-python-exec"
+  fi
 }
-build_pulumi_language_python() {
-  not_served github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3 \
-    "no version, tag or commit of this nested module is served"
+# stamp_old_host LANG SECONDS
+stamp_old_host() {
+  local m=github.com/pulumi/pulumi/sdk/v3
+  record "pulumi-language-$1" "$m@$OLD_HOST_SDK_VERSION" \
+    "$(origin_hash "$m@$OLD_HOST_SDK_VERSION")" "$2" "$(smoke_language "$1")"
 }
+build_pulumi_language_nodejs() { build_old_host nodejs; }
+stamp_pulumi_language_nodejs() { stamp_old_host nodejs "$1"; }
+build_pulumi_language_python() { build_old_host python; }
+stamp_pulumi_language_python() { stamp_old_host python "$1"; }
+
 build_pulumi_language_go() {
   not_served github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3 \
-    "no version, tag or commit of this nested module is served"
+    "no version, tag or commit of this nested module is served; no served sdk/v3 contains it"
 }
 
 build_pulumi_language_yaml() {
@@ -218,8 +244,21 @@ build_pulumi_language_yaml() {
 stamp_pulumi_language_yaml() {
   local m=github.com/pulumi/pulumi-yaml
   record pulumi-language-yaml "$m@$PULUMI_YAML_VERSION" \
-    "$(origin_hash "$m@$PULUMI_YAML_VERSION")" "$1" \
-    "$(smoke "$BIN/pulumi-language-yaml" --version)"
+    "$(origin_hash "$m@$PULUMI_YAML_VERSION")" "$1" "$(smoke_language yaml)"
+}
+
+# smoke_language RUNTIME: the language plugin line of `pulumi about` in a
+# throwaway project of that runtime (a language host has no --version; this
+# also shows that the CLI finds the host next to itself)
+smoke_language() {
+  local d
+  [ -x "$BIN/pulumi" ] || { echo "(no pulumi CLI to ask)"; return 0; }
+  d="$(mktemp -d)"
+  printf 'name: smoke\nruntime: %s\n' "$1" >"$d/Pulumi.yaml"
+  (cd "$d" && PULUMI_HOME="$d/home" PULUMI_BACKEND_URL="file://$d" \
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_SKIP_UPDATE_CHECK=true \
+    "$BIN/pulumi" about 2>&1 | grep "^language" | tr -s ' ' | head -n 1) || true
+  rm -rf "$d"
 }
 
 build_pulumi_resource_command() {
@@ -403,18 +442,26 @@ check() {
   return "$bad"
 }
 
-# plugins PULUMI_HOME: registers the provider binaries with that PULUMI_HOME
+# plugins PULUMI_HOME [PROVIDER...]: registers provider binaries (default:
+# command and kubernetes) with that PULUMI_HOME, never downloading
 plugins() {
-  local home=$1
-  [ -n "$home" ] || { log "usage: tools.sh plugins PULUMI_HOME"; return 2; }
-  check pulumi pulumi-resource-command pulumi-resource-kubernetes || return 1
+  local home=${1:-} p v
+  [ -n "$home" ] || { log "usage: tools.sh plugins PULUMI_HOME [command] [kubernetes]"; return 2; }
+  shift
+  check pulumi || return 1
   mkdir -p "$home"
-  PULUMI_HOME="$home" PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true \
-    "$BIN/pulumi" plugin install resource command "$COMMAND_VERSION" \
-    --file "$BIN/pulumi-resource-command"
-  PULUMI_HOME="$home" PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true \
-    "$BIN/pulumi" plugin install resource kubernetes \
-    "$KUBERNETES_PROVIDER_VERSION" --file "$BIN/pulumi-resource-kubernetes"
+  [ $# -gt 0 ] || set -- command kubernetes
+  for p in "$@"; do
+    case "$p" in
+      command) v=$COMMAND_VERSION ;;
+      kubernetes) v=$KUBERNETES_PROVIDER_VERSION ;;
+      *) log "unknown provider '$p'; known: command kubernetes"; return 2 ;;
+    esac
+    check "pulumi-resource-$p" || return 1
+    PULUMI_HOME="$home" PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true \
+      PULUMI_SKIP_UPDATE_CHECK=true \
+      "$BIN/pulumi" plugin install resource "$p" "$v" --file "$BIN/pulumi-resource-$p"
+  done
 }
 
 known() {
@@ -433,10 +480,10 @@ main() {
       printf '%s\n' $TOOLS
       return 0
       ;;
-    plugins) shift; plugins "${1:-}"; return ;;
+    plugins) shift; plugins "$@"; return ;;
     __run) run_one "$2"; return ;;
     __stamp) "$(fn stamp "$2")" -; return ;;
-    -h | --help) sed -n '2,16p' "$0"; return 0 ;;
+    -h | --help) sed -n '2,17p' "$0"; return 0 ;;
   esac
   names="${*:-$TOOLS}"
   # shellcheck disable=SC2086 # a list of names
