@@ -7,6 +7,7 @@
  * Two nodes are detected (their detection Commands answer with detect.sh's format), so the real
  * @pulumi/command, @pulumi/kubernetes and @pulumi/pulumi of the project are all exercised.
  */
+import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { Multus, MultusError, NETWORKS_ANNOTATION, type ReleaseStatus, validateInputs } from "k3s-multus";
 
@@ -94,7 +95,11 @@ async function main(): Promise<void> {
   }
 
   const report = {
-    pulumiVersion: (require("@pulumi/pulumi/package.json") as { version: string }).version,
+    pulumiVersion: (
+      JSON.parse(fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")) as {
+        version: string;
+      }
+    ).version,
     isComponent: multus instanceof pulumi.ComponentResource,
     k3sVersions: await value(multus.k3sVersions),
     cniBinDir: await value(multus.cniBinDir),
