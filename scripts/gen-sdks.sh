@@ -9,7 +9,8 @@
 #
 # Generator, per language:
 #   pulumi   `pulumi package gen-sdk sdk/schema.json --language L` (the Pulumi CLI, which hands the
-#            schema to its language host pulumi-language-L): used when both are installed.
+#            schema to its language host pulumi-language-L): used when both are installed (in auto
+#            mode a failure, e.g. a host too old for GeneratePackage, falls back to sdkgen).
 #   sdkgen   the same code generators called directly, from the Go module proxy, at the version
 #            pinned in scripts/sdkgen*/go.mod: scripts/sdkgen (pkg/v3 codegen for python, go,
 #            nodejs) and scripts/sdkgen-dotnet (the .NET generator). Used where the language hosts
@@ -33,7 +34,7 @@ while [ "$#" -gt 0 ]; do
       shift 2
       ;;
     -h | --help)
-      sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -80,9 +81,19 @@ for lang in "${languages[@]}"; do
   fi
   rm -rf "${out:?}/$lang"
   if [ "$use" = pulumi ]; then
-    echo "gen-sdks: $lang with $(pulumi version) (pulumi package gen-sdk)"
-    pulumi package gen-sdk "$repo/sdk/schema.json" --language "$lang" --out "$tmp/cli"
-    mv "$tmp/cli/$lang" "$out/$lang"
+    echo "gen-sdks: $lang with pulumi $(pulumi version) (pulumi package gen-sdk)"
+    if pulumi package gen-sdk "$repo/sdk/schema.json" --language "$lang" --out "$tmp/cli"; then
+      mv "$tmp/cli/$lang" "$out/$lang"
+    elif [ "$generator" = auto ]; then
+      # e.g. a language host too old for GeneratePackage ("method GeneratePackage not implemented")
+      echo "gen-sdks: pulumi package gen-sdk failed for $lang; using scripts/sdkgen instead" >&2
+      use=sdkgen
+    else
+      exit 1
+    fi
+  fi
+  if [ "$use" = pulumi ]; then
+    :
   elif [ "$lang" = dotnet ]; then
     "$(sdkgen_bin sdkgen-dotnet)" -schema "$repo/sdk/schema.json" -out "$out/$lang"
   else
