@@ -19,9 +19,14 @@ export interface ReleaseStatus {
   status: string;
 }
 
-/** The release's status, reduced to {@link ReleaseStatus}; fields Helm did not report are left out. */
+/**
+ * The release's status, reduced to {@link ReleaseStatus}; fields Helm did not report are left out.
+ * A release whose provider reported no status at all gives no status either (as `releaseStatus`
+ * then has no value), rather than failing the component's outputs.
+ */
 export function releaseStatusOf(release: k8s.helm.v3.Release): pulumi.Output<ReleaseStatus> {
-  return release.status.apply((s) => {
+  return release.status.apply((s: k8s.types.output.helm.v3.ReleaseStatus | undefined) => {
+    if (s === undefined) return undefined as unknown as ReleaseStatus;
     const out: ReleaseStatus = { status: s.status };
     if (s.name !== undefined) out.name = s.name;
     if (s.namespace !== undefined) out.namespace = s.namespace;

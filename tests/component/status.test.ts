@@ -21,7 +21,8 @@ async function withReleaseStatus(
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === RELEASE_TYPE) {
           releases.push(String(args.inputs.chart));
-          state.status = status(args.inputs);
+          const reported = status(args.inputs);
+          if (Object.keys(reported).length) state.status = reported;
         }
         return { id: `${args.name}-id`, state };
       },
@@ -70,6 +71,11 @@ describe("Multus component: status output", function () {
       expected: { status: "failed" },
     },
   ];
+  it("no status reported at all: no status, as releaseStatus, and no failure", async () => {
+    const out = await withReleaseStatus(() => ({}));
+    expect(out.status).to.equal(undefined);
+    expect(out.releaseStatus).to.equal(undefined);
+  });
   for (const row of rows) {
     it(row.name, async () => {
       const out = await withReleaseStatus(row.status, row.chart);
