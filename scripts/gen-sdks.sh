@@ -1,32 +1,40 @@
 #!/usr/bin/env bash
-# Generates the k3s-multus language SDKs into sdk/<language> with the Pulumi CLI
-# (`pulumi package gen-sdk`), from the checked-in sdk/schema.json: the SDKs describe exactly the
-# schema that CI checks against the provider source. Nobody edits generated code by hand.
+# Generates the k3s-multus language SDKs from the checked-in sdk/schema.json into OUT/<language>
+# (default dist/sdk, git-ignored). Nobody edits generated code by hand, and none is checked in:
+# consumers get theirs from `pulumi package add` (docs/sdks.md); these are for CI and releases.
 #
-#   scripts/gen-sdks.sh                          python, go, dotnet and nodejs
-#   scripts/gen-sdks.sh --language python        one language (repeatable)
-#   scripts/gen-sdks.sh --from-plugin            ask the plugin in provider/ for its schema instead
+#   scripts/gen-sdks.sh                               python, go, dotnet and nodejs
+#   scripts/gen-sdks.sh --language python --out DIR   one language (repeatable), another place
+#   scripts/gen-sdks.sh --generator sdkgen            force the fallback below
 #
-# Needs the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/); the language
-# toolchains are not needed, the code generators are part of the CLI. Exits 127 without the CLI.
+# Generator, per language:
+#   pulumi   `pulumi package gen-sdk sdk/schema.json --language L` (the Pulumi CLI, which hands the
+#            schema to its language host pulumi-language-L): used when both are installed (in auto
+#            mode a failure, e.g. a host too old for GeneratePackage, falls back to sdkgen).
+#   sdkgen   the same code generators called directly, from the Go module proxy, at the version
+#            pinned in scripts/sdkgen*/go.mod: scripts/sdkgen (pkg/v3 codegen for python, go,
+#            nodejs) and scripts/sdkgen-dotnet (the .NET generator). Used where the language hosts
+#            cannot be installed (they are nested Go modules the proxy does not serve). Needs Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$PWD
 
 languages=()
-source_arg=sdk/schema.json
+out=dist/sdk
+generator=auto
 while [ "$#" -gt 0 ]; do
   case $1 in
-    --language)
-      [ "$#" -ge 2 ] || { echo "gen-sdks: --language needs a value" >&2; exit 2; }
-      languages+=("$2")
+    --language | --out | --generator)
+      [ "$#" -ge 2 ] || { echo "gen-sdks: $1 needs a value" >&2; exit 2; }
+      case $1 in
+        --language) languages+=("$2") ;;
+        --out) out=$2 ;;
+        --generator) generator=$2 ;;
+      esac
       shift 2
       ;;
-    --from-plugin)
-      source_arg=provider
-      shift
-      ;;
     -h | --help)
-      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -36,43 +44,61 @@ while [ "$#" -gt 0 ]; do
   esac
 done
 [ "${#languages[@]}" -gt 0 ] || languages=(python go dotnet nodejs)
-
-if ! command -v pulumi >/dev/null 2>&1; then
-  cat >&2 <<'EOF'
-gen-sdks: the Pulumi CLI is not installed, so no SDK was generated.
-  Install it (https://www.pulumi.com/docs/iac/download-install/), e.g.
-    curl -fsSL https://get.pulumi.com | sh && export PATH="$HOME/.pulumi/bin:$PATH"
-  then run scripts/gen-sdks.sh again. The release workflow (.github/workflows/release.yml) does
-  this on every tag. Consumers do not need these SDKs: `pulumi package add` generates one locally.
-EOF
-  exit 127
-fi
-
-if [ "$source_arg" = provider ] && [ ! -f provider/bin/schema.json ]; then
-  echo "gen-sdks: provider/ is not built: run npm ci && npm run build first" >&2
-  exit 1
-fi
+case $generator in auto | pulumi | sdkgen) ;; *) echo "gen-sdks: --generator auto|pulumi|sdkgen" >&2; exit 2 ;; esac
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 
 export PULUMI_SKIP_UPDATE_CHECK=true
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# True when the Pulumi CLI and its language host for $1 are installed.
+has_cli_for() {
+  command -v pulumi >/dev/null 2>&1 || return 1
+  local dir
+  dir=$(dirname "$(command -v pulumi)")
+  [ -x "$dir/pulumi-language-$1" ] || command -v "pulumi-language-$1" >/dev/null 2>&1
+}
+
+# Builds a generator once per run (Go's build cache makes later runs quick).
+sdkgen_bin() {
+  local name=$1
+  if [ ! -x "$tmp/$name" ]; then
+    command -v go >/dev/null 2>&1 || { echo "gen-sdks: neither pulumi-language-* nor Go is installed" >&2; exit 127; }
+    (cd "scripts/$name" && go build -o "$tmp/$name" .)
+  fi
+  echo "$tmp/$name"
+}
+
 for lang in "${languages[@]}"; do
   case $lang in
-    python | go | dotnet | nodejs | java) ;;
-    *)
-      echo "gen-sdks: unknown language $lang (python, go, dotnet, nodejs, java)" >&2
-      exit 2
-      ;;
+    python | go | dotnet | nodejs) ;;
+    *) echo "gen-sdks: unknown language $lang (python, go, dotnet, nodejs)" >&2; exit 2 ;;
   esac
-  echo "gen-sdks: $lang from $source_arg"
-  out="$tmp/$lang-out"
-  pulumi package gen-sdk "$source_arg" --language "$lang" --out "$out"
-  # Current CLIs write <out>/<language>; older ones wrote into <out> itself.
-  if [ -d "$out/$lang" ]; then generated="$out/$lang"; else generated="$out"; fi
-  [ -n "$(ls -A "$generated" 2>/dev/null)" ] || { echo "gen-sdks: nothing was generated for $lang" >&2; exit 1; }
-  rm -rf "sdk/$lang"
-  mkdir -p sdk
-  cp -R "$generated" "sdk/$lang"
-  echo "gen-sdks: wrote sdk/$lang"
+  use=$generator
+  if [ "$use" = auto ]; then
+    if has_cli_for "$lang"; then use=pulumi; else use=sdkgen; fi
+  fi
+  rm -rf "${out:?}/$lang"
+  if [ "$use" = pulumi ]; then
+    echo "gen-sdks: $lang with pulumi $(pulumi version) (pulumi package gen-sdk)"
+    if pulumi package gen-sdk "$repo/sdk/schema.json" --language "$lang" --out "$tmp/cli"; then
+      mv "$tmp/cli/$lang" "$out/$lang"
+    elif [ "$generator" = auto ]; then
+      # e.g. a language host too old for GeneratePackage ("method GeneratePackage not implemented")
+      echo "gen-sdks: pulumi package gen-sdk failed for $lang; using scripts/sdkgen instead" >&2
+      use=sdkgen
+    else
+      exit 1
+    fi
+  fi
+  if [ "$use" = pulumi ]; then
+    :
+  elif [ "$lang" = dotnet ]; then
+    "$(sdkgen_bin sdkgen-dotnet)" -schema "$repo/sdk/schema.json" -out "$out/$lang"
+  else
+    "$(sdkgen_bin sdkgen)" -schema "$repo/sdk/schema.json" -language "$lang" -out "$out/$lang"
+  fi
+  [ -n "$(ls -A "$out/$lang" 2>/dev/null)" ] || { echo "gen-sdks: nothing was generated for $lang" >&2; exit 1; }
+  echo "gen-sdks: wrote $out/$lang"
 done

@@ -2,7 +2,7 @@
 package main
 
 import (
-	k3smultus "example.com/pulumi-k3s-multus/sdk/go/k3s-multus"
+	"github.com/k3s-multus/k3s-multus/sdk/go/k3smultus"
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"

@@ -5,6 +5,7 @@ export { Multus, MULTUS_TYPE } from "./multus";
 export * from "./args";
 export * from "./networkArgs";
 export { MultusError } from "./errors";
+export { ReleaseStatus } from "./releaseStatus";
 export { parseK3sVersion, tryParseK3sVersion, compareK3sVersions, K3sVersion } from "./plan/version";
 export {
   nodeLayout,

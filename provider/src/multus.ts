@@ -4,6 +4,7 @@ import { MultusArgs } from "./args";
 import { parseDetection } from "./plan/detection";
 import { clusterLayout, CniLayout, nodeLayout, pinnedLayout } from "./plan/layout";
 import { cleanupLayout, MultusPlan, planFor, ValidatedInputs } from "./plan/plan";
+import { ReleaseStatus, releaseStatusOf } from "./releaseStatus";
 import { installCharts } from "./wiring/charts";
 import { asResourceError, validatedInputs } from "./wiring/inputs";
 import { createNetworks } from "./wiring/networks";
@@ -19,6 +20,7 @@ interface Wired {
   readonly layout: pulumi.Output<CniLayout>;
   readonly plan: pulumi.Output<MultusPlan>;
   readonly releaseStatus: pulumi.Output<string>;
+  readonly status: pulumi.Output<ReleaseStatus>;
   /** The rke2-multus values as the release received them (secret where the user's values are). */
   readonly chartValues: pulumi.Output<Record<string, unknown>>;
   /** The releases and NADs: what a pod attaching the networks needs to exist first. */
@@ -70,6 +72,8 @@ export class Multus extends pulumi.ComponentResource {
   public readonly chartValues: pulumi.Output<{ [key: string]: any }>;
   /** Helm's status of the rke2-multus release, e.g. `deployed`. */
   public readonly releaseStatus: pulumi.Output<string>;
+  /** Helm's status of the rke2-multus release: name, namespace, revision, chart version and status. */
+  public readonly status: pulumi.Output<ReleaseStatus>;
   /** Names of the NetworkAttachmentDefinitions, in the order given. */
   public readonly networkNames: pulumi.Output<string[]>;
   /** Network name → `namespace/name@interface`, for pod annotations. */
@@ -89,6 +93,7 @@ export class Multus extends pulumi.ComponentResource {
     this.chartVersion = inputs.chart.version.text;
     this.chartValues = wired.apply((w) => w.chartValues);
     this.releaseStatus = wired.apply((w) => w.releaseStatus);
+    this.status = wired.apply((w) => w.status);
     this.networkNames = wired.apply((w) =>
       after(
         w.plan.apply((p) => p.networks.map((n) => n.name)),
@@ -110,6 +115,7 @@ export function multusOutputs(m: Multus): Record<string, pulumi.Output<unknown>>
     chartVersion: m.chartVersion,
     chartValues: m.chartValues,
     releaseStatus: m.releaseStatus,
+    status: m.status,
     networkNames: m.networkNames,
     networkAnnotations: m.networkAnnotations,
     podAnnotations: m.podAnnotations,
@@ -183,6 +189,7 @@ function wire(component: Multus, name: string, v: ValidatedInputs, args: MultusA
     layout,
     plan,
     releaseStatus: releases.multus.status.status,
+    status: releaseStatusOf(releases.multus),
     chartValues: releases.values,
     installed: [...releaseList, ...nads],
   };

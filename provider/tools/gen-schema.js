@@ -3,9 +3,11 @@
 //
 // The stock source-plugin path infers the schema with the TypeScript compiler on every plugin start
 // (seconds, paid on each preview by every non-TypeScript user). We run the same inference here and
-// the plugin serves the result. Two additions the inference cannot know:
+// the plugin serves the result. Additions the inference cannot know:
 //   - credentials are marked `secret: true`, so every SDK wraps them as secrets;
-//   - each property's `@default` doc tag is appended to its description.
+//   - each property's `@default` doc tag is appended to its description;
+//   - `repository`, `homepage` and `license` from package.json (the Go SDK's module path follows
+//     `repository`).
 //
 //   node tools/gen-schema.js --out bin/schema.json     write the schema
 //   node tools/gen-schema.js --check ../sdk/schema.json fail when the file differs (drift)
@@ -86,6 +88,35 @@ function renameArgsTypes(schema) {
   return JSON.parse(text);
 }
 
+/** `git+https://host/path.git` (package.json `repository.url`) as the plain https URL SDKs link to. */
+function repositoryUrl() {
+  const url = typeof pkg.repository === "string" ? pkg.repository : pkg.repository?.url;
+  if (!url) throw new Error("provider/package.json has no repository.url: the schema and the SDKs name it");
+  return url.replace(/^git\+/, "").replace(/\.git$/, "");
+}
+
+/**
+ * Adds where the package lives (package.json is the one place that names it): `repository` also
+ * decides the Go module path of a generated SDK (<host/path>/sdk/go); `homepage` and `license` go
+ * into the Python and Node.js package metadata.
+ */
+function withPublishedLocation(schema) {
+  const { name, version, description, ...rest } = schema;
+  return {
+    name,
+    version,
+    description,
+    homepage: pkg.homepage,
+    license: pkg.license,
+    repository: repositoryUrl(),
+    ...rest,
+    // The layout `pulumi package add` always uses (a Go SDK with its own go.mod at
+    // <repository>/sdk/go): `gen-sdk` and the release then produce the same SDKs as a consumer's
+    // local `package add`.
+    meta: { supportPack: true },
+  };
+}
+
 async function generate() {
   const provider = new ComponentProvider({
     name: pkg.name,
@@ -93,7 +124,7 @@ async function generate() {
     dirname: root,
     components: [Multus],
   });
-  const schema = renameArgsTypes(enrich(JSON.parse(await provider.getSchema())));
+  const schema = withPublishedLocation(renameArgsTypes(enrich(JSON.parse(await provider.getSchema()))));
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 

@@ -2,7 +2,7 @@
  * Previews (dry runs: `setMocks(mocks, project, stack, true)`). With pinned facts the component
  * computes every output without touching a node, so a preview shows them all; with detection they
  * wait for the detect Commands' stdout, which the engine reports as unknown for a Command about to
- * be created and as known (from the state) once it exists. `releaseStatus` is Helm's, so unknown
+ * be created and as known (from the state) once it exists. `releaseStatus` and `status` are Helm's, so unknown
  * until the release is installed.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -37,6 +37,7 @@ const ALL_KNOWN_BUT_STATUS = {
   chartVersion: true,
   chartValues: true,
   releaseStatus: false,
+  status: false,
   networkNames: true,
   networkAnnotations: true,
   podAnnotations: true,
@@ -65,7 +66,12 @@ describe("Multus component: preview", () => {
       const { h, m } = await deploy(args, { preview: true });
       expect(await knownness(m)).to.deep.equal(ALL_KNOWN_BUT_STATUS);
       const previewed = await outputValues(m);
-      expect(previewed).to.deep.include({ cniBinDir: binDir, releaseStatus: undefined, k3sVersions: {} });
+      expect(previewed).to.deep.include({
+        cniBinDir: binDir,
+        releaseStatus: undefined,
+        status: undefined,
+        k3sVersions: {},
+      });
       expect(previewed.podAnnotations).to.deep.equal({
         "k8s.v1.cni.cncf.io/networks": "default/macvlan-whereabouts@eth1,apps/macvlan-host-local@net1",
       });
@@ -76,7 +82,11 @@ describe("Multus component: preview", () => {
       const previewInputs = h.registrations.map((r) => [r.name, r.wire]);
       await stopMocks();
       const update = await deploy(args);
-      expect(await outputValues(update.m)).to.deep.equal({ ...previewed, releaseStatus: "deployed" });
+      expect(await outputValues(update.m)).to.deep.equal({
+        ...previewed,
+        releaseStatus: "deployed",
+        status: { status: "deployed" },
+      });
       expect(update.h.registrations.map((r) => [r.name, r.wire])).to.deep.equal(previewInputs);
     });
   }
@@ -93,6 +103,7 @@ describe("Multus component: preview", () => {
       chartVersion: true,
       chartValues: false,
       releaseStatus: false,
+      status: false,
       networkNames: false,
       networkAnnotations: false,
       podAnnotations: false,
@@ -130,7 +141,7 @@ describe("Multus component: preview", () => {
       { nodes: [{ host: "10.11.0.1" }], networks: [MACVLAN_WHEREABOUTS] },
       { preview: true, previewState: "known", detect: { "10.11.0.1": NEW_K3S } },
     );
-    expect(await knownness(m)).to.deep.equal({ ...ALL_KNOWN_BUT_STATUS, releaseStatus: true });
+    expect(await knownness(m)).to.deep.equal({ ...ALL_KNOWN_BUT_STATUS, releaseStatus: true, status: true });
     expect(await outputValues(m)).to.deep.include({
       k3sVersions: { "10.11.0.1": "v1.30.6+k3s1" },
       cniBinDir: NEW_BIN,

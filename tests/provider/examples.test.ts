@@ -100,7 +100,9 @@ function checkPythonProgram(file: string): { problems: string[]; multusCount: nu
 
 function checkGoProgram(file: string): { problems: string[]; multusCount: number } {
   const src = read(file);
-  const alias = /(\w+)\s+"[^"]*\/sdk\/go\/k3s-multus"/.exec(src)?.[1];
+  // The generated module's package (github.com/k3s-multus/k3s-multus/sdk/go/k3smultus), aliased or not.
+  const imported = /(?:(\w+)\s+)?"[^"]*\/sdk\/go\/(k3smultus)"/.exec(src);
+  const alias = imported ? (imported[1] ?? imported[2]) : undefined;
   if (!alias) return { problems: [`${file}: does not import the k3s-multus SDK`], multusCount: 0 };
   const problems: string[] = [];
   const types = Object.keys(schema.types).map(refName);
