@@ -146,6 +146,8 @@ describe("pack: the npm tarball installed into fresh projects", function () {
         expect(report.podAnnotation).to.equal("default/macvlan-whereabouts@eth1");
         expect(report.refused).to.match(/^MultusError: networks\[0\]\.name: "Bad_Name" is not allowed/);
         expect(report.registered).to.deep.equal([
+          "command:remote:Command::multus-claim-10-0-0-11",
+          "command:remote:Command::multus-claim-10-0-0-12",
           "command:remote:Command::multus-cleanup-10-0-0-11",
           "command:remote:Command::multus-cleanup-10-0-0-12",
           "command:remote:Command::multus-detect-10-0-0-11",
