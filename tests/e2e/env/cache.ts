@@ -1,0 +1,74 @@
+/**
+ * Where the real tools live: the cache that scripts/e2e/tools.sh fills (outside the repository),
+ * `$K3S_MULTUS_E2E_CACHE` or `~/.cache/k3s-multus/e2e`. A missing tool fails the suite on CI
+ * (.ci/run builds them first) and skips it elsewhere, with the tools named.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const CACHE_DIR = process.env.K3S_MULTUS_E2E_CACHE ?? path.join(os.homedir(), ".cache/k3s-multus/e2e");
+export const BIN_DIR = path.join(CACHE_DIR, "bin");
+
+/** The binaries the environment runs, by role. */
+export const TOOLS = {
+  pulumi: "pulumi",
+  nodejsHost: "pulumi-language-nodejs",
+  yamlHost: "pulumi-language-yaml",
+  command: "pulumi-resource-command",
+  kubernetes: "pulumi-resource-kubernetes",
+  apiserver: "kube-apiserver",
+  helm: "helm",
+} as const;
+
+/** The datastore: kine (what K3s runs) if present, else etcd. */
+export function datastore(): { kind: "kine" | "etcd"; bin: string } | undefined {
+  for (const kind of ["kine", "etcd"] as const) {
+    const bin = path.join(BIN_DIR, kind);
+    if (isExecutable(bin)) return { kind, bin };
+  }
+  return undefined;
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The absolute path of a cached tool. */
+export const tool = (name: string): string => path.join(BIN_DIR, name);
+
+/** The cached tools (of `names`) that are missing, plus the datastore if absent. */
+export function missingTools(names: readonly string[] = Object.values(TOOLS)): string[] {
+  const missing = names.filter((n) => !isExecutable(tool(n)));
+  if (!datastore()) missing.push("kine or etcd");
+  return missing;
+}
+
+/**
+ * Stops the suite unless the tools are cached: on CI (process.env.CI) this is a failure, elsewhere
+ * a skip with a message. Call with the mocha context (`function () {}`).
+ */
+export function requireE2eTools(ctx: Mocha.Context, names?: readonly string[]): void {
+  const missing = missingTools(names);
+  if (missing.length === 0) return;
+  const message = `e2e tools missing in ${BIN_DIR}: ${missing.join(", ")} (build them: sh scripts/e2e/tools.sh)`;
+  if (process.env.CI) throw new Error(`${message}; on CI they must be built first`);
+  console.warn(`      skipped: ${message}`);
+  ctx.skip();
+}
+
+/** A version the tools script wrote down (`VERSIONS`: `name version ...` lines), if any. */
+export function cachedVersion(name: string): string | undefined {
+  const file = path.join(CACHE_DIR, "VERSIONS");
+  if (!fs.existsSync(file)) return undefined;
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    const [n, v] = line.trim().split(/\s+/);
+    if (n === name && v) return v.replace(/^v/, "");
+  }
+  return undefined;
+}

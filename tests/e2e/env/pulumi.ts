@@ -1,0 +1,69 @@
+/**
+ * The real Pulumi CLI, isolated: its own PULUMI_HOME (with the command and kubernetes provider
+ * plugins installed from the tool cache by `pulumi plugin install resource NAME VERSION --file`),
+ * the local file backend in a temp dir, a config passphrase, no plugin downloads and no update
+ * check. The CLI and the language hosts beside it come first on PATH.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { BIN_DIR, tool, TOOLS } from "./cache";
+import { run, RunOpts, RunResult, runOk } from "./proc";
+
+/** The plugin versions our npm dependencies ask the engine for (their package.json `pulumi.version`). */
+export function requestedPluginVersion(pkg: "@pulumi/kubernetes" | "@pulumi/command"): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const j = require(`${pkg}/package.json`) as { pulumi: { version: string } };
+  return j.pulumi.version;
+}
+
+export interface Pulumi {
+  readonly home: string;
+  readonly backend: string;
+  /** The environment every pulumi (and Automation API) run gets. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Runs `pulumi ARGS` in `cwd`; never rejects on a non-zero exit. */
+  pulumi(args: readonly string[], cwd: string, opts?: RunOpts): Promise<RunResult>;
+  /** Like {@link pulumi}, but rejects unless it exits 0. */
+  pulumiOk(args: readonly string[], cwd: string, opts?: RunOpts): Promise<RunResult>;
+}
+
+export const PASSPHRASE = "e2e-state-passphrase-not-a-secret-elsewhere";
+
+/** Sets up PULUMI_HOME and the backend under `dir`, and installs the provider plugins. */
+export async function setupPulumi(dir: string): Promise<Pulumi> {
+  const home = path.join(dir, "pulumi-home");
+  const backend = path.join(dir, "state");
+  fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(backend, { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${BIN_DIR}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+    PULUMI_HOME: home,
+    PULUMI_BACKEND_URL: `file://${backend}`,
+    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+    NO_COLOR: "1",
+  };
+  // The tests pass the cluster explicitly; an ambient kubeconfig must not leak in.
+  delete env.KUBECONFIG;
+  const pulumi = (args: readonly string[], cwd: string, opts: RunOpts = {}) =>
+    run([tool(TOOLS.pulumi), ...args], { timeoutMs: 15 * 60000, ...opts, cwd, env: { ...env, ...opts.env } });
+  const pulumiOk = (args: readonly string[], cwd: string, opts: RunOpts = {}) =>
+    runOk([tool(TOOLS.pulumi), ...args], {
+      timeoutMs: 15 * 60000,
+      ...opts,
+      cwd,
+      env: { ...env, ...opts.env },
+    });
+  const plugins: [string, string, string][] = [
+    ["command", requestedPluginVersion("@pulumi/command"), tool(TOOLS.command)],
+    ["kubernetes", requestedPluginVersion("@pulumi/kubernetes"), tool(TOOLS.kubernetes)],
+  ];
+  for (const [name, version, file] of plugins) {
+    await pulumiOk(["plugin", "install", "resource", name, version, "--file", file], dir);
+  }
+  return { home, backend, env, pulumi, pulumiOk };
+}
