@@ -61,14 +61,3 @@ export function requireE2eTools(ctx: Mocha.Context, names?: readonly string[]): 
   console.warn(`      skipped: ${message}`);
   ctx.skip();
 }
-
-/** A version the tools script wrote down (`VERSIONS`: `name version ...` lines), if any. */
-export function cachedVersion(name: string): string | undefined {
-  const file = path.join(CACHE_DIR, "VERSIONS");
-  if (!fs.existsSync(file)) return undefined;
-  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
-    const [n, v] = line.trim().split(/\s+/);
-    if (n === name && v) return v.replace(/^v/, "");
-  }
-  return undefined;
-}
