@@ -9,11 +9,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack as AutoStack } from "@pulumi/pulumi/automation";
 import { expect } from "chai";
 import { parse, stringify } from "yaml";
 import { E2eEnv } from "./env";
-import { CACHE_DIR } from "./env/cache";
+import { CACHE_DIR, hasNodejsHost } from "./env/cache";
 import { AFTER_GATE, CONF_DIR, nodeFiles } from "./env/fixtures";
 import { helmList } from "./env/helm";
 import { paths } from "./env/kube";
@@ -40,7 +40,7 @@ export function languageScenarios(getEnv: () => E2eEnv): void {
   before(async function () {
     env = getEnv();
     work = fs.mkdtempSync(path.join(env.dir, "languages-"));
-    fs.symlinkSync(path.join(REPO_DIR, "provider"), path.join(work, "provider"));
+    fs.symlinkSync(env.pulumi.pluginDir, path.join(work, "provider"));
     for (const n of env.nodes) await n.start(nodeFiles(AFTER_GATE));
   });
 
@@ -108,10 +108,28 @@ export function languageScenarios(getEnv: () => E2eEnv): void {
       ),
     );
     const pulumiCommand = await PulumiCommand.get({ root: CACHE_DIR });
-    const stack = await LocalWorkspace.createStack(
-      { stackName: "ts", workDir: dir },
-      { pulumiCommand, envVars, pulumiHome: env.pulumi.home },
-    );
+    const opts = { pulumiCommand, envVars, pulumiHome: env.pulumi.home, workDir: dir };
+    let stack: AutoStack;
+    if (hasNodejsHost()) {
+      // As users run it: the CLI's nodejs language host runs index.ts.
+      stack = await LocalWorkspace.createStack({ stackName: "ts", workDir: dir }, opts);
+    } else {
+      // Without the nodejs language host (not served here, docs/e2e.md), the Automation API's inline
+      // form runs the same index.ts in this process: the SDK serves the program to the engine itself.
+      const index = path.join(dir, "index.ts");
+      stack = await LocalWorkspace.createStack(
+        {
+          stackName: "ts",
+          projectName: "k3s-multus-example-typescript",
+          program: async () => {
+            Reflect.deleteProperty(require.cache, require.resolve(index));
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            return { ...(require(index) as Record<string, unknown>) };
+          },
+        },
+        opts,
+      );
+    }
     await stack.setAllConfig({
       nodes: { value: JSON.stringify(env.nodes.map((n) => n.host)) },
       sshUser: { value: "root" },

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BIN_DIR, tool, TOOLS } from "./cache";
+import { BIN_DIR, hasNodejsHost, tool, TOOLS } from "./cache";
 import { run, RunOpts, RunResult, runOk } from "./proc";
 
 /** The plugin versions our npm dependencies ask the engine for (their package.json `pulumi.version`). */
@@ -18,6 +18,13 @@ export function requestedPluginVersion(pkg: "@pulumi/kubernetes" | "@pulumi/comm
 
 export interface Pulumi {
   readonly home: string;
+  /**
+   * What a program's `packages: k3s-multus: <dir>` should point at: the plugin folder itself
+   * (`provider/`, source-based, `runtime: nodejs`) when the nodejs language host is there; else a
+   * folder holding an executable `pulumi-resource-k3s-multus` that starts the same plugin code
+   * with node, as the language host's run-plugin would (see {@link pluginWrapper}).
+   */
+  readonly pluginDir: string;
   readonly backend: string;
   /** The environment every pulumi (and Automation API) run gets. */
   readonly env: NodeJS.ProcessEnv;
@@ -25,6 +32,27 @@ export interface Pulumi {
   pulumi(args: readonly string[], cwd: string, opts?: RunOpts): Promise<RunResult>;
   /** Like {@link pulumi}, but rejects unless it exits 0. */
   pulumiOk(args: readonly string[], cwd: string, opts?: RunOpts): Promise<RunResult>;
+}
+
+/** `<repo>`: this file is `<repo>/tests/e2e/env/pulumi.ts`. */
+export const REPO_DIR = path.resolve(__dirname, "../../..");
+
+/**
+ * A folder with an executable `pulumi-resource-k3s-multus`: `node provider/bin/plugin.js` with the
+ * engine's arguments. The engine runs such a binary plugin directly, where the source-based one
+ * needs the nodejs language host, which runs `node @pulumi/pulumi/cmd/run-plugin provider/` and so
+ * package.json's `main`, the same file.
+ */
+export function pluginWrapper(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const main = path.join(REPO_DIR, "provider", "bin", "plugin.js");
+  const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  fs.writeFileSync(
+    path.join(dir, "pulumi-resource-k3s-multus"),
+    `#!/bin/sh\n# k3s-multus plugin without the nodejs language host (tests/e2e/env/pulumi.ts)\nexec node ${q(main)} "$@"\n`,
+    { mode: 0o755 },
+  );
+  return dir;
 }
 
 export const PASSPHRASE = "e2e-state-passphrase-not-a-secret-elsewhere";
@@ -65,5 +93,8 @@ export async function setupPulumi(dir: string): Promise<Pulumi> {
   for (const [name, version, file] of plugins) {
     await pulumiOk(["plugin", "install", "resource", name, version, "--file", file], dir);
   }
-  return { home, backend, env, pulumi, pulumiOk };
+  const pluginDir = hasNodejsHost()
+    ? path.join(REPO_DIR, "provider")
+    : pluginWrapper(path.join(dir, "plugin"));
+  return { home, backend, pluginDir, env, pulumi, pulumiOk };
 }

@@ -10,8 +10,9 @@ import { parse, stringify } from "yaml";
 import { E2eEnv } from "./index";
 import { SshNode } from "./nodes";
 import { RunOpts, RunResult } from "./proc";
+import { REPO_DIR } from "./pulumi";
 
-export const REPO_DIR = path.resolve(__dirname, "../../..");
+export { REPO_DIR };
 
 export interface Stack {
   readonly dir: string;
@@ -96,7 +97,8 @@ export async function setNodeAndClusterSecrets(stack: Stack, env: E2eEnv): Promi
 }
 
 /**
- * The root program in a temp dir (`Pulumi.yaml` copied, `provider` linked to the built plugin),
+ * The root program in a temp dir (`Pulumi.yaml` copied, `provider` linked to the built plugin, see
+ * Pulumi.pluginDir),
  * with a stack whose config points at the loopback environment: the nodes (keys as secrets, host
  * keys pinned), the kubeconfig (secret), the chart from the loopback repository (its basic-auth
  * credentials as secrets) with
@@ -107,7 +109,7 @@ export async function rootStack(
   dir: string,
   opts: { stack?: string; networks?: unknown[]; chart?: Record<string, unknown>; redetect?: string } = {},
 ): Promise<Stack> {
-  copyProject(REPO_DIR, dir, { links: { provider: path.join(REPO_DIR, "provider") } });
+  copyProject(REPO_DIR, dir, { links: { provider: env.pulumi.pluginDir } });
   const stack = await initStack(env, dir, opts.stack ?? "e2e");
   const p = stack.project;
   stack.setPlain({
