@@ -29,7 +29,6 @@ async function startDatastore(dir: string): Promise<{ daemon: Daemon; endpoint: 
   if (!ds) throw new Error("no datastore (kine or etcd) in the e2e tool cache");
   const port = await freePort();
   if (ds.kind === "kine") {
-    const metrics = await freePort();
     const daemon = startDaemon("kine", [
       ds.bin,
       "--endpoint",
@@ -37,7 +36,7 @@ async function startDatastore(dir: string): Promise<{ daemon: Daemon; endpoint: 
       "--listen-address",
       `127.0.0.1:${port}`,
       "--metrics-bind-address",
-      `127.0.0.1:${metrics}`,
+      "0",
     ]);
     return { daemon, endpoint: `http://127.0.0.1:${port}` };
   }
