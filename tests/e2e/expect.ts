@@ -37,7 +37,9 @@ export function expectedPlan(
   chart: Record<string, unknown> = {},
 ): MultusPlan {
   const inputs = validateInputs({
-    nodes: env.nodes.map((n) => ({ host: n.host, port: n.port, user: "root", hostKey: n.hostKey })),
+    ...(env.withNodes
+      ? { nodes: env.nodes.map((n) => ({ host: n.host, port: n.port, user: "root", hostKey: n.hostKey })) }
+      : { k3sVersion: release.tag }),
     networks,
     chart: { repository: env.charts.url, skipAwait: true, ...chart },
   });

@@ -14,7 +14,7 @@ import { paths } from "./env/kube";
 import { sleep, waitFor } from "./env/proc";
 import { rootStack, Stack } from "./env/stack";
 import { NETWORKS, nodeName } from "./expect";
-import { cniListing, expectedListing, playDaemonSet } from "./rootProgram";
+import { cniListing, expectedListing, needNodes, playDaemonSet } from "./rootProgram";
 
 const NAD = NETWORKS[0];
 
@@ -36,6 +36,7 @@ export function faultScenarios(getEnv: () => E2eEnv): void {
     let gone: string;
 
     before(async function () {
+      needNodes(this, env);
       stack = await rootStack(env, path.join(work, "node-gone"), { stack: "node-gone", networks: [NAD] });
       await stack.ok(["up", "--yes", "--skip-preview"]);
       await playDaemonSet(env, AFTER_GATE);
@@ -44,7 +45,7 @@ export function faultScenarios(getEnv: () => E2eEnv): void {
     });
 
     after(async () => {
-      if (env.nodes[1]) await env.nodes[1].start(nodeFiles(AFTER_GATE));
+      if (env.withNodes) await env.nodes[1].start(nodeFiles(AFTER_GATE));
     });
 
     it("pulumi destroy fails naming the node; the NAD, the releases and the other node's files are gone", async () => {
@@ -94,6 +95,7 @@ export function faultScenarios(getEnv: () => E2eEnv): void {
         stack: "bad-chart",
         networks: [NAD],
         chart: { version },
+        k3sVersion: AFTER_GATE.tag,
       });
     });
 
@@ -116,7 +118,11 @@ export function faultScenarios(getEnv: () => E2eEnv): void {
     let stack: Stack;
 
     before(async function () {
-      stack = await rootStack(env, path.join(work, "sigint"), { stack: "sigint", networks: [NAD] });
+      stack = await rootStack(env, path.join(work, "sigint"), {
+        stack: "sigint",
+        networks: [NAD],
+        k3sVersion: AFTER_GATE.tag,
+      });
     });
 
     after(async () => {

@@ -18,6 +18,7 @@ import { AFTER_GATE, CONF_DIR, nodeFiles } from "./env/fixtures";
 import { helmList } from "./env/helm";
 import { paths } from "./env/kube";
 import { copyProject, initStack, REPO_DIR } from "./env/stack";
+import { needNodes } from "./rootProgram";
 import { DEFAULT_CHART_VERSION } from "../../provider/src/plan/chart";
 
 /** Replaces the one occurrence of `anchor` in `text`; fails when the example no longer has it exactly once. */
@@ -39,6 +40,7 @@ export function languageScenarios(getEnv: () => E2eEnv): void {
 
   before(async function () {
     env = getEnv();
+    needNodes(this, env);
     work = fs.mkdtempSync(path.join(env.dir, "languages-"));
     fs.symlinkSync(env.pulumi.pluginDir, path.join(work, "provider"));
     for (const n of env.nodes) await n.start(nodeFiles(AFTER_GATE));

@@ -60,6 +60,22 @@ export function expectedListing(release: Release, withChart: boolean): string[] 
   return [...out].sort();
 }
 
+/**
+ * Skips the current test when the environment has no nodes (pulumi-resource-command is missing),
+ * saying so: the summary counts it as skipped, never as passed.
+ */
+export function needNodes(ctx: Mocha.Context, env: E2eEnv): void {
+  if (env.withNodes) return;
+  console.warn(
+    "      skipped: needs the simulated nodes, which need pulumi-resource-command (not in the tool cache)",
+  );
+  ctx.skip();
+}
+
+/** The `k3sVersions` output: per host with nodes, empty with pinned facts. */
+export const versionsOutput = (env: E2eEnv, release: Release) =>
+  Object.fromEntries(env.nodes.map((n) => [n.host, release.tag]));
+
 export function rootProgramScenarios(getEnv: () => E2eEnv): void {
   let env: E2eEnv;
   let stack: Stack;
@@ -69,7 +85,11 @@ export function rootProgramScenarios(getEnv: () => E2eEnv): void {
   before(async function () {
     env = getEnv();
     work = fs.mkdtempSync(path.join(env.dir, "root-"));
-    stack = await rootStack(env, path.join(work, "project"), { networks: NETWORKS, redetect: "first" });
+    stack = await rootStack(env, path.join(work, "project"), {
+      networks: NETWORKS,
+      redetect: "first",
+      k3sVersion: BEFORE_GATE.tag,
+    });
   });
 
   describe("1. the root program: pulumi up", function () {
@@ -81,11 +101,9 @@ export function rootProgramScenarios(getEnv: () => E2eEnv): void {
       outputs = await stack.outputs();
     });
 
-    it("outputs the detected versions and dirs of both nodes", () => {
-      expect(outputs.k3sVersions).to.deep.equal({
-        [env.nodes[0].host]: BEFORE_GATE.tag,
-        [env.nodes[1].host]: BEFORE_GATE.tag,
-      });
+    it("outputs the detected versions and dirs of both nodes (pinned: the dirs of the version)", () => {
+      expect(outputs.k3sVersions).to.deep.equal(versionsOutput(env, BEFORE_GATE));
+      if (env.withNodes) expect(Object.keys(outputs.k3sVersions as object)).to.have.length(2);
       expect(outputs.cniBinDir).to.equal("/var/lib/rancher/k3s/data/current/bin");
       expect(outputs.cniConfDir).to.equal("/var/lib/rancher/k3s/agent/etc/cni/net.d");
       expect(outputs.chartVersion).to.equal(DEFAULT_CHART_VERSION);
@@ -173,7 +191,7 @@ export function rootProgramScenarios(getEnv: () => E2eEnv): void {
   describe("3. pulumi stack export", function () {
     it("holds no private key, key passphrase, password or kubeconfig in plain text", async () => {
       const state = await stack.exportState();
-      expect(state).to.include(env.nodes[0].host); // the state is there, and readable
+      expect(state).to.include("kubernetes:helm.sh/v3:Release"); // the state is there, and readable
       const secrets: [string, string][] = [];
       for (const [i, n] of env.nodes.entries()) {
         // Every line of the key's base64 body, and the passphrase.
@@ -200,32 +218,27 @@ export function rootProgramScenarios(getEnv: () => E2eEnv): void {
 
   describe("4. upgrade across the October 2024 gate", function () {
     before(async function () {
-      // Play the DaemonSet's first rollout, then upgrade K3s on both nodes: same address, port and keys.
-      await playDaemonSet(env, BEFORE_GATE);
-      for (const n of env.nodes) await n.start(nodeFiles(AFTER_GATE));
-      await playDaemonSet(env, AFTER_GATE);
-      stack.setPlain({ [`${stack.project}:redetect`]: "after-upgrade" });
+      if (env.withNodes) {
+        // Upgrade K3s on both nodes (same address, port and keys), play the DaemonSet's new rollout.
+        for (const n of env.nodes) await n.start(nodeFiles(AFTER_GATE));
+        await playDaemonSet(env, AFTER_GATE);
+        stack.setPlain({ [`${stack.project}:redetect`]: "after-upgrade" });
+      } else {
+        stack.setPlain({ [`${stack.project}:k3sVersion`]: AFTER_GATE.tag });
+      }
     });
 
     it("pulumi up replaces the detect commands and upgrades the release; nothing else changes", async () => {
       const r = await stack.run(["up", "--yes", "--skip-preview", "--event-log", log("up2")]);
       expect(r.status, `${r.stdout}\n${r.stderr}\n${errors(log("up2")).join("\n")}`).to.equal(0);
       const changed = stepLines(log("up2"), (s) => s.op === "same" || s.type === "pulumi:pulumi:Stack");
-      const [a, b] = [nodeName(env, 0), nodeName(env, 1)];
-      expect(changed).to.deep.equal(
-        [
-          `multus-cleanup-${a} update`,
-          `multus-cleanup-${b} update`,
-          `multus-detect-${a} replace`,
-          `multus-detect-${b} replace`,
-          "multus-release update",
-        ].sort(),
-      );
+      const perNode = env.nodes.flatMap((_, i) => [
+        `multus-cleanup-${nodeName(env, i)} update`,
+        `multus-detect-${nodeName(env, i)} replace`,
+      ]);
+      expect(changed).to.deep.equal([...perNode, "multus-release update"].sort());
       const outputs = await stack.outputs();
-      expect(outputs.k3sVersions).to.deep.equal({
-        [env.nodes[0].host]: AFTER_GATE.tag,
-        [env.nodes[1].host]: AFTER_GATE.tag,
-      });
+      expect(outputs.k3sVersions).to.deep.equal(versionsOutput(env, AFTER_GATE));
       expect(outputs.cniBinDir).to.equal("/var/lib/rancher/k3s/data/cni");
     });
 
@@ -259,6 +272,7 @@ export function rootProgramScenarios(getEnv: () => E2eEnv): void {
         spec: { config: '{"cniVersion":"1.0.0","type":"macvlan","master":"eth0"}' },
       });
       crdBefore = await env.cluster.kube.get(paths.nadCrd);
+      if (env.withNodes) await playDaemonSet(env, AFTER_GATE);
       for (const n of env.nodes) {
         expect(await cniListing(n, AFTER_GATE), n.host).to.deep.equal(expectedListing(AFTER_GATE, true));
       }
@@ -279,7 +293,8 @@ export function rootProgramScenarios(getEnv: () => E2eEnv): void {
       expect(await env.cluster.kube.get(paths.nad(foreign.ns, foreign.name))).to.not.equal(undefined);
     });
 
-    it("each node's clean-up removed exactly the chart's files", async () => {
+    it("each node's clean-up removed exactly the chart's files", async function () {
+      needNodes(this, env);
       for (const n of env.nodes) {
         expect(await cniListing(n, AFTER_GATE), n.host).to.deep.equal(expectedListing(AFTER_GATE, false));
       }

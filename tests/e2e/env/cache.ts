@@ -18,13 +18,21 @@ export const BIN_DIR = path.join(CACHE_DIR, "bin");
 export const TOOLS = {
   pulumi: "pulumi",
   yamlHost: "pulumi-language-yaml",
-  command: "pulumi-resource-command",
   kubernetes: "pulumi-resource-kubernetes",
   apiserver: "kube-apiserver",
   helm: "helm",
 } as const;
 
 export const NODEJS_HOST = "pulumi-language-nodejs";
+export const COMMAND_PROVIDER = "pulumi-resource-command";
+
+/**
+ * True when pulumi-resource-command is in the cache. Without it no `remote.Command` can run, so
+ * the scenarios that need nodes (detection, clean-up) cannot; the suite then runs the root
+ * program's pinned twin and reports those as skipped, naming the reason. The Go module proxy does
+ * not serve the provider's module (docs/e2e.md).
+ */
+export const hasCommandProvider = (): boolean => isExecutable(tool(COMMAND_PROVIDER));
 
 /** True when the nodejs language host is in the cache: then plugins and programs run as users run them. */
 export const hasNodejsHost = (): boolean => isExecutable(tool(NODEJS_HOST));

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { SHARED_DIR } from "../../helpers/shared";
 import { serveCharts, ChartServer } from "./charts";
 import { Cluster, startCluster } from "./cluster";
+import { hasCommandProvider } from "./cache";
 import { BEFORE_GATE, nodeFiles, Release } from "./fixtures";
 import { SshNode, startSshNode } from "./nodes";
 import { runOk } from "./proc";
@@ -24,7 +25,12 @@ export interface E2eEnv {
   readonly chartAuth: { readonly username: string; readonly password: string };
   readonly cluster: Cluster;
   readonly charts: ChartServer;
+  /**
+   * The simulated nodes; empty when pulumi-resource-command is missing (`withNodes` false), since
+   * then nothing could reach them.
+   */
   readonly nodes: readonly SshNode[];
+  readonly withNodes: boolean;
   readonly pulumi: Pulumi;
   /** One key pair that every node accepts (the examples take one key for all nodes). */
   readonly sharedKey: { readonly privateKey: string; readonly publicKey: string };
@@ -67,6 +73,7 @@ export async function upEnv(opts: { release?: Release; log?: (line: string) => v
       throw new Error(`no Helm repository at ${CHARTS_DIR} (../shared/charts beside the repository)`);
     }
     const release = opts.release ?? BEFORE_GATE;
+    const withNodes = hasCommandProvider();
     const chartAuth = { username: "e2e-mirror", password: `pw-${randomBytes(12).toString("hex")}` };
     // The second node's key is encrypted: its passphrase is a secret that must reach the SSH client.
     const passphrases = [undefined, `kp-${randomBytes(12).toString("hex")}`];
@@ -99,7 +106,7 @@ export async function upEnv(opts: { release?: Release; log?: (line: string) => v
       }),
       timed("simulated nodes", () =>
         Promise.all(
-          NODE_HOSTS.map(async (host, i) => {
+          (withNodes ? NODE_HOSTS : []).map(async (host, i) => {
             const n = await startSshNode(path.join(dir, `node${i}`), host, nodeFiles(release), {
               passphrase: passphrases[i],
               extraAuthorizedKeys: [sharedKey.publicKey],
@@ -111,7 +118,7 @@ export async function upEnv(opts: { release?: Release; log?: (line: string) => v
       ),
       timed("pulumi home", () => setupPulumi(path.join(dir, "pulumi"))),
     ]);
-    return { dir, chartAuth, sharedKey, cluster, charts, nodes, pulumi, timings, down };
+    return { dir, chartAuth, sharedKey, cluster, charts, nodes, withNodes, pulumi, timings, down };
   } catch (e) {
     await down().catch(() => undefined);
     throw e;

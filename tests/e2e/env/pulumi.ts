@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BIN_DIR, hasNodejsHost, tool, TOOLS } from "./cache";
+import { BIN_DIR, COMMAND_PROVIDER, hasCommandProvider, hasNodejsHost, tool, TOOLS } from "./cache";
 import { run, RunOpts, RunResult, runOk } from "./proc";
 
 /** The plugin versions our npm dependencies ask the engine for (their package.json `pulumi.version`). */
@@ -87,9 +87,11 @@ export async function setupPulumi(dir: string): Promise<Pulumi> {
       env: { ...env, ...opts.env },
     });
   const plugins: [string, string, string][] = [
-    ["command", requestedPluginVersion("@pulumi/command"), tool(TOOLS.command)],
     ["kubernetes", requestedPluginVersion("@pulumi/kubernetes"), tool(TOOLS.kubernetes)],
   ];
+  if (hasCommandProvider()) {
+    plugins.push(["command", requestedPluginVersion("@pulumi/command"), tool(COMMAND_PROVIDER)]);
+  }
   for (const [name, version, file] of plugins) {
     await pulumiOk(["plugin", "install", "resource", name, version, "--file", file], dir);
   }

@@ -14,6 +14,9 @@ import { REPO_DIR } from "./pulumi";
 
 export { REPO_DIR };
 
+/** The root program's twin with a pinned K3s version instead of nodes (see E2eEnv.withNodes). */
+export const PINNED_PROGRAM = path.join(__dirname, "..", "programs", "pinned");
+
 export interface Stack {
   readonly dir: string;
   readonly name: string;
@@ -97,7 +100,7 @@ export async function setNodeAndClusterSecrets(stack: Stack, env: E2eEnv): Promi
 }
 
 /**
- * The root program in a temp dir (`Pulumi.yaml` copied, `provider` linked to the built plugin, see
+ * The root program (or, without nodes, its pinned twin) in a temp dir (`Pulumi.yaml` copied, `provider` linked to the built plugin, see
  * Pulumi.pluginDir),
  * with a stack whose config points at the loopback environment: the nodes (keys as secrets, host
  * keys pinned), the kubeconfig (secret), the chart from the loopback repository (its basic-auth
@@ -107,16 +110,26 @@ export async function setNodeAndClusterSecrets(stack: Stack, env: E2eEnv): Promi
 export async function rootStack(
   env: E2eEnv,
   dir: string,
-  opts: { stack?: string; networks?: unknown[]; chart?: Record<string, unknown>; redetect?: string } = {},
+  opts: {
+    stack?: string;
+    networks?: unknown[];
+    chart?: Record<string, unknown>;
+    redetect?: string;
+    /** The K3s release: the nodes run it, or (without nodes) the pinned twin pins its version. */
+    k3sVersion?: string;
+  } = {},
 ): Promise<Stack> {
-  copyProject(REPO_DIR, dir, { links: { provider: env.pulumi.pluginDir } });
+  const source = env.withNodes ? REPO_DIR : PINNED_PROGRAM;
+  copyProject(source, dir, { links: { provider: env.pulumi.pluginDir } });
   const stack = await initStack(env, dir, opts.stack ?? "e2e");
   const p = stack.project;
   stack.setPlain({
-    [`${p}:nodes`]: env.nodes.map((n) => nodeConfig(n)),
+    ...(env.withNodes
+      ? { [`${p}:nodes`]: env.nodes.map((n) => nodeConfig(n)) }
+      : { [`${p}:k3sVersion`]: opts.k3sVersion ?? "v1.30.5+k3s1" }),
     [`${p}:networks`]: opts.networks ?? [],
     [`${p}:chart`]: { repository: env.charts.url, skipAwait: true, ...opts.chart },
-    ...(opts.redetect === undefined ? {} : { [`${p}:redetect`]: opts.redetect }),
+    ...(opts.redetect === undefined || !env.withNodes ? {} : { [`${p}:redetect`]: opts.redetect }),
   });
   await setNodeAndClusterSecrets(stack, env);
   await stack.setSecret("chart.repositoryUsername", env.chartAuth.username);
