@@ -34,8 +34,29 @@ export const COMMAND_PROVIDER = "pulumi-resource-command";
  */
 export const hasCommandProvider = (): boolean => isExecutable(tool(COMMAND_PROVIDER));
 
-/** True when the nodejs language host is in the cache: then plugins and programs run as users run them. */
-export const hasNodejsHost = (): boolean => isExecutable(tool(NODEJS_HOST));
+/** The `module@version` column of the tools script's VERSIONS file for `name`, if recorded. */
+function recordedModule(name: string): string | undefined {
+  const file = path.join(CACHE_DIR, "VERSIONS");
+  if (!fs.existsSync(file)) return undefined;
+  const line = fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .find((l) => l.split("\t")[0] === name);
+  return line?.split("\t")[1];
+}
+
+/**
+ * True when the nodejs language host is in the cache and built from the CLI's own release: then
+ * plugins and programs run as users run them. A host from another release is not used: the one
+ * the proxy serves (sdk/v3@v3.68.0) runs `npm install` in provider/, which fails in this npm
+ * workspace ("node_modules directory is missing"), a behaviour of that old host, not of 3.248's.
+ */
+export function hasNodejsHost(): boolean {
+  if (!isExecutable(tool(NODEJS_HOST))) return false;
+  const cli = recordedModule("pulumi")?.split("@")[1];
+  const host = recordedModule(NODEJS_HOST)?.split("@")[1];
+  return cli !== undefined && cli === host;
+}
 
 /** The datastore: kine (what K3s runs) if present, else etcd. */
 export function datastore(): { kind: "kine" | "etcd"; bin: string } | undefined {
