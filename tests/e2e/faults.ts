@@ -54,7 +54,7 @@ export function faultScenarios(getEnv: () => E2eEnv): void {
       const errs = errors(log("gone1")).join("\n");
       expect(errs).to.include(`multus-cleanup-${gone}`);
       expect(errs).to.include(env.nodes[1].host);
-      expect(await env.cluster.kube.get(paths.nad("kube-system", NAD.name))).to.equal(undefined);
+      expect(await env.cluster.kube.get(paths.nad("default", NAD.name))).to.equal(undefined);
       expect(await helmList(env.cluster, "kube-system")).to.deep.equal([]);
       expect(await cniListing(env.nodes[0], AFTER_GATE)).to.deep.equal(expectedListing(AFTER_GATE, false));
     });
@@ -108,7 +108,7 @@ export function faultScenarios(getEnv: () => E2eEnv): void {
       expect(r.status, out(r)).to.not.equal(0);
       const errs = errors(log("bad"));
       expect(errs.join("\n")).to.match(/multus-crd/);
-      expect(await env.cluster.kube.get(paths.nad("kube-system", NAD.name))).to.equal(undefined);
+      expect(await env.cluster.kube.get(paths.nad("default", NAD.name))).to.equal(undefined);
       const nadStep = steps(log("bad")).get(`multus-nad-${NAD.name}`);
       expect(nadStep, "the NAD was never attempted").to.equal(undefined);
     });
@@ -160,8 +160,19 @@ export function faultScenarios(getEnv: () => E2eEnv): void {
         "multus deployed",
         "multus-crd deployed",
       ]);
-      const nads = await env.cluster.kube.list<{ metadata: { name: string } }>(paths.nads("kube-system"));
-      expect(nads.map((n) => n.metadata.name)).to.deep.equal([NAD.name]);
+      expect(await env.cluster.kube.get(paths.nad("default", NAD.name))).to.not.equal(undefined);
+      // The state holds each resource once: no orphaned or doubled release or NAD.
+      const state = JSON.parse(await stack.exportState()) as {
+        deployment: { resources?: { type: string }[] };
+      };
+      const types = (state.deployment.resources ?? [])
+        .map((x) => x.type)
+        .filter((t) => t.startsWith("kubernetes:"));
+      expect(types.sort()).to.deep.equal([
+        "kubernetes:helm.sh/v3:Release",
+        "kubernetes:helm.sh/v3:Release",
+        "kubernetes:k8s.cni.cncf.io/v1:NetworkAttachmentDefinition",
+      ]);
       const noChange = await stack.run(["preview", "--expect-no-changes"]);
       expect(noChange.status, out(noChange)).to.equal(0);
     });

@@ -31,7 +31,7 @@ export function patchOnce(text: string, anchor: string, replacement: string): st
 }
 
 const SKIP_AWAIT = { "pulumi.com/skipAwait": "true" };
-const NAD = { ns: "kube-system", name: "macvlan-whereabouts" };
+const NAD = { ns: "default", name: "macvlan-whereabouts" };
 
 export function languageScenarios(getEnv: () => E2eEnv): void {
   let env: E2eEnv;
@@ -60,7 +60,7 @@ export function languageScenarios(getEnv: () => E2eEnv): void {
     const deploy = await env.cluster.kube.get("/apis/apps/v1/namespaces/default/deployments/multus-demo");
     expect(deploy).to.have.nested.property(
       "spec.template.metadata.annotations.k8s\\.v1\\.cni\\.cncf\\.io/networks",
-      "kube-system/macvlan-whereabouts@eth1",
+      "default/macvlan-whereabouts@eth1",
     );
   }
 
@@ -207,7 +207,7 @@ export function languageScenarios(getEnv: () => E2eEnv): void {
       const outputs = await stack.outputs();
       expect(outputs.cniBinDir).to.equal(AFTER_GATE.binDir);
       expect(outputs.podAnnotations).to.deep.equal({
-        "k8s.v1.cni.cncf.io/networks": "kube-system/macvlan-whereabouts@eth1",
+        "k8s.v1.cni.cncf.io/networks": "default/macvlan-whereabouts@eth1",
       });
       await expectInstalled();
     } finally {

@@ -110,7 +110,7 @@ export function rootProgramScenarios(getEnv: () => E2eEnv): void {
       expect(outputs.releaseStatus).to.equal("deployed");
       expect(outputs.networkNames).to.deep.equal(["macvlan-whereabouts", "bridge-hostlocal"]);
       expect(outputs.podAnnotations).to.deep.equal({
-        "k8s.v1.cni.cncf.io/networks": "kube-system/macvlan-whereabouts@eth1,default/bridge-hostlocal@net2",
+        "k8s.v1.cni.cncf.io/networks": "default/macvlan-whereabouts@eth1,default/bridge-hostlocal@net2",
       });
     });
 

@@ -94,6 +94,8 @@ export async function startCluster(dir: string): Promise<Cluster> {
       `--service-account-signing-key-file=${pki.saKey}`,
       "--service-cluster-ip-range=10.43.0.0/16",
       "--authorization-mode=RBAC",
+      // As K3s runs it: the Multus and whereabouts DaemonSets are privileged.
+      "--allow-privileged=true",
       "--anonymous-auth=false",
       "--enable-priority-and-fairness=false",
       "--profiling=false",

@@ -74,6 +74,10 @@ export async function setupPulumi(dir: string): Promise<Pulumi> {
     PULUMI_SKIP_CONFIRMATIONS: "true",
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     NO_COLOR: "1",
+    // The hidden `--event-log` flag of up/preview/destroy (the tests read the engine events from it).
+    PULUMI_DEBUG_COMMANDS: "true",
+    // Providers only from PULUMI_HOME (installed above), never a binary that happens to be on PATH.
+    PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
   };
   // The tests pass the cluster explicitly; an ambient kubeconfig must not leak in.
   delete env.KUBECONFIG;
