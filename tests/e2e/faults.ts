@@ -11,7 +11,7 @@ import { errors, steps } from "./env/events";
 import { AFTER_GATE, nodeFiles } from "./env/fixtures";
 import { helmList } from "./env/helm";
 import { paths } from "./env/kube";
-import { sleep, waitFor } from "./env/proc";
+import { waitFor } from "./env/proc";
 import { rootStack, Stack } from "./env/stack";
 import { NETWORKS, nodeName } from "./expect";
 import { cniListing, expectedListing, needNodes, playDaemonSet } from "./rootProgram";
@@ -142,10 +142,9 @@ export function faultScenarios(getEnv: () => E2eEnv): void {
               return [...steps(log("int1")).keys()].some((n) => n.endsWith("-crd")) ? true : undefined;
             },
             300000,
-            100,
-          ).then(async (started) => {
+            25,
+          ).then((started) => {
             if (!started) return;
-            await sleep(200);
             interrupted = child.kill("SIGINT");
           });
         },

@@ -7,9 +7,52 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { datastore, tool, TOOLS } from "./cache";
-import { Kube } from "./kube";
+import { Kube, paths } from "./kube";
 import { Daemon, freePort, GiveUp, startDaemon, waitFor } from "./proc";
 import { kubeconfig, makePki, Pki } from "./tls";
+
+interface Deleting {
+  metadata: {
+    name: string;
+    namespace: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    uid: string;
+  };
+}
+
+/**
+ * The one part of kube-controller-manager the scenarios need, which no controller runs here: the
+ * garbage collector's foreground deletion. The Kubernetes provider deletes with
+ * `propagationPolicy: Foreground`, which puts the `foregroundDeletion` finalizer on the object; the
+ * garbage collector removes it once the object has no dependents left. NetworkAttachmentDefinitions
+ * own nothing, so every NAD marked for deletion with only that finalizer is finished at once, as the
+ * collector would. Other finalizers are left alone. Polls every 200 ms until stopped.
+ */
+function foregroundDeletion(kube: Kube): () => Promise<void> {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        for (const nad of await kube.list<Deleting>(paths.allNads)) {
+          const m = nad.metadata;
+          if (m.deletionTimestamp && (m.finalizers ?? []).every((f) => f === "foregroundDeletion")) {
+            await kube.mergePatch(`${paths.nad(m.namespace, m.name)}`, {
+              metadata: { finalizers: null, uid: m.uid },
+            });
+          }
+        }
+      } catch {
+        // No CRD yet (404), or the server is going away: try again.
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+  };
+}
 
 export interface Cluster {
   readonly server: string;
@@ -67,7 +110,8 @@ async function startDatastore(dir: string): Promise<{ daemon: Daemon; endpoint: 
 export async function startCluster(dir: string): Promise<Cluster> {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const pki = await makePki(fs.mkdtempSync(path.join(dir, "pki-")));
-  const daemons: Daemon[] = [];
+  /** What to stop, in start order (stopped in reverse). */
+  const daemons: Pick<Daemon, "stop">[] = [];
   const stop = async (): Promise<void> => {
     for (const d of daemons.reverse()) await d.stop();
   };
@@ -118,6 +162,7 @@ export async function startCluster(dir: string): Promise<Cluster> {
     // kube-system comes from the API server's own bootstrap; wait for it as well.
     await waitFor("namespace kube-system", () => kube.get("/api/v1/namespaces/kube-system"), 60000, 250);
     const version = ((await kube.get<{ gitVersion: string }>("/version")) ?? { gitVersion: "?" }).gitVersion;
+    daemons.push({ stop: foregroundDeletion(kube) });
     const config = kubeconfig(pki, server);
     const kubeconfigFile = path.join(dir, "kubeconfig");
     fs.writeFileSync(kubeconfigFile, config, { mode: 0o600 });

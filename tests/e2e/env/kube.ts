@@ -27,7 +27,12 @@ export class Kube {
     });
   }
 
-  request(method: string, apiPath: string, body?: unknown): Promise<KubeResponse> {
+  request(
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<KubeResponse> {
     const url = new URL(apiPath, this.server);
     const data = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -36,7 +41,7 @@ export class Kube {
         {
           method,
           agent: this.agent,
-          headers: { accept: "application/json", ...(data ? { "content-type": "application/json" } : {}) },
+          headers: { accept: "application/json", ...(data ? { "content-type": contentType } : {}) },
           timeout: 15000,
         },
         (res) => {
@@ -75,6 +80,12 @@ export class Kube {
     if (![200, 202, 404].includes(r.status)) throw new Error(`DELETE ${apiPath}: ${r.status} ${r.body}`);
   }
 
+  /** A JSON merge patch of the object at `apiPath`. */
+  async mergePatch(apiPath: string, patch: unknown): Promise<void> {
+    const r = await this.request("PATCH", apiPath, patch, "application/merge-patch+json");
+    if (r.status !== 200 && r.status !== 404) throw new Error(`PATCH ${apiPath}: ${r.status} ${r.body}`);
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -84,6 +95,7 @@ export class Kube {
 export const paths = {
   nadCrd:
     "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/network-attachment-definitions.k8s.cni.cncf.io",
+  allNads: "/apis/k8s.cni.cncf.io/v1/network-attachment-definitions",
   nads: (ns: string) => `/apis/k8s.cni.cncf.io/v1/namespaces/${ns}/network-attachment-definitions`,
   nad: (ns: string, name: string) =>
     `/apis/k8s.cni.cncf.io/v1/namespaces/${ns}/network-attachment-definitions/${name}`,
