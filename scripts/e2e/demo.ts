@@ -52,7 +52,10 @@ async function main(): Promise<number> {
       stack: "demo",
       networks: devNetworks(),
     });
-    console.log(`demo: pulumi up of the root program (stack ${stack.name} in ${stack.dir})`);
+    const program = env.withNodes
+      ? "the root program"
+      : "the root program's pinned twin (pulumi-resource-command is not in the tool cache: no nodes)";
+    console.log(`demo: pulumi up of ${program} (stack ${stack.name} in ${stack.dir})`);
     const up = await stack.run(["up", "--yes"], {
       onSpawn: (child) => {
         child.stdout?.on("data", (d: Buffer) => process.stdout.write(d));

@@ -75,6 +75,12 @@ export interface Daemon {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** Every daemon still running: killed when this process exits, however it exits. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 export function startDaemon(
   name: string,
   argv: readonly string[],
@@ -94,6 +100,8 @@ export function startDaemon(
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   child.on("error", (e) => chunks.push(`spawn error: ${e.message}\n`));
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null) resolve();
     child.once("exit", () => resolve());
@@ -151,6 +159,8 @@ export function run(argv: readonly string[], opts: RunOpts = {}): Promise<RunRes
       if (timer) clearTimeout(timer);
       resolve({ status, signal, stdout, stderr, ms: Date.now() - start });
     });
+    // A child that exits without reading its stdin (openssl) must not crash this process with EPIPE.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(opts.input ?? "");
     opts.onSpawn?.(child);
   });
