@@ -166,6 +166,8 @@ describe("pack: the npm tarball installed into fresh projects", function () {
           type: "whereabouts",
           range: "172.17.0.0/24",
           gateway: "172.17.0.1",
+          // whereabouts does not skip the gateway itself: the component excludes it.
+          exclude: ["172.17.0.1/32"],
           configuration_path: `${DATA}/agent/etc/cni/net.d/whereabouts.d/whereabouts.conf`,
         });
       });
