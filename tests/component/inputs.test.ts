@@ -79,6 +79,28 @@ describe("Multus component: inputs refused as render refuses them", () => {
     expect(warnings).to.have.lengthOf(1);
     expect(warnings[0]).to.include("plain http://").and.not.include("mirror.lan");
   });
+
+  it("a loopback mirror over plain http is accepted with credentials and without a warning", () => {
+    for (const repository of ["http://127.0.0.1:8080", "http://127.9.9.9/charts", "http://localhost:18080"]) {
+      const { inputs } = renderPlan({
+        k3sVersion: V,
+        chart: { repository, repositoryUsername: "u", repositoryPassword: "p" },
+      });
+      expect(inputs.warnings, repository).to.deep.equal([]);
+      expect(inputs.chart.repository, repository).to.equal(repository);
+    }
+    // Not loopback: a name that merely starts like it.
+    expect(() =>
+      renderPlan({
+        k3sVersion: V,
+        chart: {
+          repository: "http://127.0.0.1.example.com",
+          repositoryUsername: "u",
+          repositoryPassword: "p",
+        },
+      }),
+    ).to.throw(/is plain http/);
+  });
 });
 
 describe("Multus component: secrets never in a message", () => {

@@ -79,7 +79,8 @@ const RELEASE = /^[a-z0-9]([-a-z0-9]{0,44}[a-z0-9])?$/;
  * The chart repository: an `https://`, `http://` or `oci://` URL (Helm pulls `oci://<repo>/<chart>`)
  * with a port from 1 to 65535 and no credentials inside (they go in repositoryUsername and
  * repositoryPassword). Plain `http://` would send the credentials in clear text: refused with
- * credentials, warned about without.
+ * credentials, warned about without, except to a loopback address (a mirror on the machine that
+ * runs Pulumi: 127.0.0.0/8 or localhost), where nothing crosses a network.
  */
 function parseRepository(value: unknown, credentials: boolean, warnings: string[]): string {
   const allowed =
@@ -89,7 +90,7 @@ function parseRepository(value: unknown, credentials: boolean, warnings: string[
   const port = /^[a-z]+:\/\/[^/:]+:(\d+)/.exec(value)?.[1];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
     throw new MultusError("chart.repository", value, `${allowed}; ports are 1 to 65535`, `has port ${port}`);
-  if (value.startsWith("http://")) {
+  if (value.startsWith("http://") && !isLoopbackUrl(value)) {
     if (credentials)
       throw new MultusError(
         "chart.repository",
@@ -102,6 +103,12 @@ function parseRepository(value: unknown, credentials: boolean, warnings: string[
     );
   }
   return value;
+}
+
+/** True for a URL whose host is a loopback address: 127.0.0.0/8 or localhost (REPOSITORY admits no [::1]). */
+function isLoopbackUrl(url: string): boolean {
+  const host = /^[a-z]+:\/\/([^/:]+)/.exec(url)?.[1] ?? "";
+  return host === "localhost" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function parseChart(value: unknown, credentials = false, warnings: string[] = []): ChartSettings {
