@@ -14,27 +14,35 @@ const one = (tag: string) => ({ detect: { [HOST]: gateOnly(tag) } });
 describe("Multus component: chart releases", () => {
   afterEach(stopMocks);
 
-  const crdRows: { chart: string; crd?: string }[] = [
-    { chart: "v4.3.017", crd: "4.3.017" },
-    { chart: "v4.3.010", crd: "4.3.010" },
+  // ownCrds: the chart still ships CRDs (before v4.3.009): off in its values, `skipCrds` on its release.
+  const crdRows: { chart: string; crd: string; ownCrds: boolean }[] = [
+    { chart: "v4.3.017", crd: "4.3.017", ownCrds: false },
+    { chart: "v4.3.010", crd: "4.3.010", ownCrds: false },
     // Published later than the index the component knows: the newest known CRD chart, not "4.3.018".
-    { chart: "v4.3.018", crd: "4.3.017" },
-    { chart: "v4.3.008" },
+    { chart: "v4.3.018", crd: "4.3.017", ownCrds: false },
+    // Before v4.3.009: the oldest rke2-multus-crd that renders (kept on uninstall).
+    { chart: "v4.3.008", crd: "4.3.010", ownCrds: true },
+    { chart: "v4.2.409", crd: "4.3.010", ownCrds: true },
   ];
   for (const row of crdRows) {
-    it(`chart ${row.chart}: ${row.crd ? `rke2-multus-crd ${row.crd}, taking ownership` : "no CRD release"}`, async () => {
+    it(`chart ${row.chart}: rke2-multus-crd ${row.crd}, taking ownership${row.ownCrds ? "; the chart's own CRDs off" : ""}`, async () => {
       const { h } = await deploy(
         { nodes: [{ host: HOST }], networks: [MACVLAN_WHEREABOUTS], chart: { version: row.chart } },
         one("v1.31.2+k3s1"),
       );
       const releases = h.ofType(RELEASE_TYPE);
-      if (!row.crd) {
-        expect(releases.map((r) => r.inputs.chart)).to.deep.equal(["rke2-multus"]);
-        return;
-      }
       const [crd, main] = releases;
+      expect(releases).to.have.lengthOf(2);
       expect(crd.inputs).to.deep.include({ chart: "rke2-multus-crd", version: row.crd, takeOwnership: true });
-      expect(main.inputs).to.deep.include({ chart: "rke2-multus", version: row.chart });
+      expect(crd.inputs.values).to.deep.equal({ "rke2-whereabouts": { enabled: true } });
+      expect(crd.inputs.skipCrds, "the CRD chart has no crds/, only templates").to.equal(undefined);
+      expect(main.inputs).to.deep.include({
+        chart: "rke2-multus",
+        version: row.chart,
+        skipCrds: row.ownCrds,
+      });
+      const manifests = (main.inputs.values as { manifests?: Record<string, unknown> }).manifests;
+      expect(manifests?.customResourceDefinition).to.equal(row.ownCrds ? false : undefined);
       expect(main.inputs.takeOwnership, "only the CRD release adopts").to.equal(undefined);
     });
   }

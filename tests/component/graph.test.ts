@@ -111,18 +111,26 @@ describe("Multus component: resource graph", () => {
     expect(main.propertyDependencies.values.slice().sort()).to.deep.equal(detects.map((d) => d.urn).sort());
   });
 
-  it("installs only rke2-multus for chart v4.2.418 (the CRD is still inside it)", async () => {
+  it("chart v4.2.418 (which still ships its CRDs): rke2-multus-crd 4.3.010 first, then rke2-multus without its CRDs", async () => {
     const { h } = await deploy(
       { nodes: NODES, networks: [MACVLAN_WHEREABOUTS], chart: { version: "v4.2.418" } },
       { detect: DETECT },
     );
     const releases = h.ofType(RELEASE_TYPE);
-    expect(releases.map((r) => r.name)).to.deep.equal(["multus-release"]);
-    expect(releases[0].inputs).to.deep.include({ chart: "rke2-multus", version: "v4.2.418", name: "multus" });
+    expect(releases.map((r) => r.name)).to.deep.equal(["multus-crd", "multus-release"]);
+    const [crd, main] = releases;
+    expect(crd.inputs).to.deep.include({ chart: "rke2-multus-crd", version: "4.3.010", name: "multus-crd" });
+    expect(main.inputs).to.deep.include({
+      chart: "rke2-multus",
+      version: "v4.2.418",
+      name: "multus",
+      skipCrds: true,
+    });
     const cleanups = ["multus-cleanup-k3s-1", "multus-cleanup-k3s-2-lan"].map((n) => h.named(n).urn);
-    expect(explicitDeps(releases[0]), "it waits for the clean-up Commands").to.deep.equal(cleanups);
+    expect(explicitDeps(crd), "it waits for the clean-up Commands").to.deep.equal(cleanups);
+    expect(explicitDeps(main)).to.deep.equal([crd.urn]);
     const nad = h.named("multus-nad-macvlan-whereabouts");
-    expect(explicitDeps(nad)).to.deep.equal([releases[0].urn]);
+    expect(explicitDeps(nad)).to.deep.equal([crd.urn, main.urn]);
   });
 
   it("creates the NADs after both releases", async () => {

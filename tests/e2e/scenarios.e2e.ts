@@ -2,11 +2,13 @@
  * The end-to-end suite (`npm run test:e2e`): the real Pulumi CLI and engine, the real provider
  * plugins, the published rke2-multus charts from a loopback mirror, a real kube-apiserver and two
  * simulated K3s nodes behind OpenSSH. One environment serves the scenarios, which run in the
- * issue's order: the root program (1–5), the other languages (6), the faults (7). Everything is
+ * issue's order: the root program (1–5), the other languages (6), the faults (7), the chart
+ * versions and their CRDs (8). Everything is
  * torn down afterwards, also when a scenario fails. Missing tools fail on CI and skip elsewhere.
  */
 import { E2eEnv, upEnv } from "./env";
 import { requireE2eTools } from "./env/cache";
+import { chartScenarios } from "./charts";
 import { faultScenarios } from "./faults";
 import { languageScenarios } from "./languages";
 import { rootProgramScenarios } from "./rootProgram";
@@ -41,4 +43,5 @@ describe("end to end, on loopback", function () {
   describe("the root program", () => rootProgramScenarios(getEnv));
   describe("6. other languages", () => languageScenarios(getEnv));
   describe("7. faults", () => faultScenarios(getEnv));
+  describe("8. chart versions and CRDs", () => chartScenarios(getEnv));
 });

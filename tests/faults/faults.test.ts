@@ -270,10 +270,13 @@ describe("faults", function () {
       expect(run.created(COMMAND).filter((c) => c.name.includes("-cleanup-")).length).to.equal(2);
     });
 
-    it("a failing rke2-multus Release (chart without a CRD chart): the error names it; no NAD is created", async () => {
+    it("a failing rke2-multus Release (chart v4.2.418, after its CRD release): the error names it; no NAD is created", async () => {
       const run = await runMultus(
         { ...ARGS, chart: { version: "v4.2.418" } },
-        { fail: (type) => (type === RELEASE ? new Error("helm: release multus failed") : undefined) },
+        {
+          fail: (type, name) =>
+            type === RELEASE && name === "m-release" ? new Error("helm: release multus failed") : undefined,
+        },
       );
       expectErrorNaming(run, "m-release", "kubernetes:helm.sh/v3:Release", "release multus failed");
       expect(run.sent.filter((s) => s.type === NAD)).to.deep.equal([]);

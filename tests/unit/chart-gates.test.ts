@@ -182,7 +182,10 @@ describe("chart gates", () => {
 
   describe("rke2-multus-crd version, from the published index", () => {
     const rows: [string, string | undefined][] = [
-      ["v4.3.008", undefined],
+      // Before v4.3.009 (the chart's own CRDs turned off): the oldest that renders.
+      ["v4.0.2-build2024020802", "4.3.010"],
+      ["v4.2.409", "4.3.010"],
+      ["v4.3.008", "4.3.010"],
       ["v4.3.010", "4.3.010"],
       ["v4.3.017", "4.3.017"],
       // Newer than the index knows: the newest published CRD chart, not an assumed 4.3.018.

@@ -60,12 +60,18 @@ const plan = (chart: string, layout: CniLayout, ipam: readonly Ipam[]) =>
   planCharts({ version: parseChartVersion(chart), layout, ipam, releaseName: "multus" });
 
 /**
- * The seeds' values plus what the component adds on purpose: `cleanupConfigOnExit: true` (it also
- * runs the kubeconfig-rotation loop, multus-cni #852; the seeds predate it).
+ * The seeds' values plus what the component adds on purpose to the seed-era chart:
+ * `cleanupConfigOnExit: true` (it also runs the kubeconfig-rotation loop, multus-cni #852; the
+ * seeds predate it) and `manifests.customResourceDefinition: false` (the CRDs come from
+ * rke2-multus-crd, kept on uninstall: this chart's NAD CRD has no keep policy).
  */
 function seedPlusCleanup<T>(seed: T): T {
-  const copy = JSON.parse(JSON.stringify(seed)) as { config: { cni_conf: Record<string, unknown> } };
+  const copy = JSON.parse(JSON.stringify(seed)) as {
+    config: { cni_conf: Record<string, unknown> };
+    manifests?: Record<string, unknown>;
+  };
   copy.config.cni_conf.cleanupConfigOnExit = true;
+  copy.manifests = { customResourceDefinition: false, ...copy.manifests };
   return copy as T;
 }
 
@@ -90,7 +96,10 @@ describe("chart values against the K3s docs and the real chart", () => {
           return;
         }
         const p = plan(SEED_ERA_CHART, l, ipam);
-        expect(p.charts.map((c) => c.chart)).to.deep.equal(["rke2-multus"]);
+        expect(p.charts.map((c) => `${c.chart} ${c.version}`)).to.deep.equal([
+          "rke2-multus-crd 4.3.010",
+          `rke2-multus ${SEED_ERA_CHART}`,
+        ]);
         expect(p.values).to.deep.equal(seedPlusCleanup(seed));
       });
 
@@ -256,7 +265,7 @@ describe("chart values against the K3s docs and the real chart", () => {
       for (const v of crd) expect(multus.has(`v${v}`), `rke2-multus v${v}`).to.equal(true);
     });
 
-    it("planCharts installs the CRD chart (with the same number) for every version from v4.3.010 on", function () {
+    it("planCharts installs the CRD chart for every version: the same number from v4.3.010 on, before v4.3.009 the oldest that renders", function () {
       requireShared(this);
       const rows = index();
       const crd = new Set(rows.filter((r) => r.chart === "rke2-multus-crd").map((r) => r.version));
@@ -272,9 +281,13 @@ describe("chart values against the K3s docs and the real chart", () => {
           continue;
         }
         const bare = version.replace(/^v/, "");
-        expect(p.separateCrdChart, version).to.equal(crd.has(bare));
-        if (p.separateCrdChart)
-          expect(p.charts[0]).to.deep.include({ chart: "rke2-multus-crd", version: bare });
+        expect(p.separateCrdChart, version).to.equal(true);
+        const want = crd.has(bare) ? bare : "4.3.010";
+        expect(crd.has(want)).to.equal(true);
+        expect(p.charts[0], version).to.deep.include({ chart: "rke2-multus-crd", version: want });
+        // The chart's own NAD CRD is off exactly where it has one (before v4.3.009).
+        const own = (p.values.manifests as Record<string, unknown> | undefined)?.customResourceDefinition;
+        expect(own, version).to.equal(crd.has(bare) ? undefined : false);
         planned++;
       }
       expect(planned).to.be.above(80);

@@ -23,6 +23,7 @@ function expectedValues(
   l: CniLayout,
   ipam: readonly Ipam[],
   autoconfigDir: boolean,
+  ownCrd = false,
 ): Record<string, unknown> {
   const cniConf: Record<string, unknown> = {
     confDir: l.confDir,
@@ -39,7 +40,11 @@ function expectedValues(
       cniConf: { confDir: l.confDir, binDir: l.binDir },
     };
   }
-  if (ipam.includes("dhcp")) values.manifests = { dhcpDaemonSet: true };
+  const manifests: Record<string, unknown> = {};
+  // Before v4.3.009 the chart's own CRDs are off: they come from rke2-multus-crd (kept on uninstall).
+  if (ownCrd) manifests.customResourceDefinition = false;
+  if (ipam.includes("dhcp")) manifests.dhcpDaemonSet = true;
+  if (Object.keys(manifests).length > 0) values.manifests = manifests;
   return values;
 }
 
@@ -101,17 +106,17 @@ describe("chart", () => {
       ["new K3s (data/cni)", NEW],
       ["K3s without flannel", NO_FLANNEL],
     ] as const) {
-      // [chart, sets multusAutoconfigDir, planned at all, planned with dhcp]
-      for (const [chart, autoconfigDir, plans, plansDhcp] of [
-        ["v4.1.404", false, true, false],
-        ["v4.2.201", false, false, false],
-        ["v4.2.202", true, true, false],
-        ["v4.2.414", true, true, true],
-        [DEFAULT_CHART_VERSION, true, true, true],
+      // [chart, sets multusAutoconfigDir, planned at all, planned with dhcp, ships its own CRDs]
+      for (const [chart, autoconfigDir, plans, plansDhcp, ownCrd] of [
+        ["v4.1.404", false, true, false, true],
+        ["v4.2.201", false, false, false, true],
+        ["v4.2.202", true, true, false, true],
+        ["v4.2.414", true, true, true, true],
+        [DEFAULT_CHART_VERSION, true, true, true, false],
       ] as const) {
         for (const ipam of IPAM_SETS) {
           it(`${side}, chart ${chart}, ipam [${ipam.join(", ")}]`, () => {
-            const want = expectedValues(l, ipam, autoconfigDir);
+            const want = expectedValues(l, ipam, autoconfigDir, ownCrd);
             expect(computeValues(parseChartVersion(chart), l, ipam)).to.deep.equal(want);
             // The gates refuse some of these (tests/unit/chart-gates.test.ts); the rest plan these values.
             if (!plans || (ipam.includes("dhcp") && !plansDhcp)) return;
@@ -130,10 +135,21 @@ describe("chart", () => {
 
   describe("planCharts: which charts, in which order", () => {
     const rows: { chart: string; ipam: Ipam[]; release?: string; crd?: string; crdValues?: object }[] = [
-      { chart: "v4.0.2-build2024020802", ipam: [] },
-      { chart: "4.1.000", ipam: [] },
-      { chart: "v4.2.418", ipam: ["whereabouts", "dhcp"] },
-      { chart: "v4.3.008", ipam: ["whereabouts"] },
+      // Before v4.3.009 too: the oldest rke2-multus-crd that renders (the CRDs, kept on uninstall).
+      { chart: "v4.0.2-build2024020802", ipam: [], crd: "4.3.010", crdValues: {} },
+      { chart: "4.1.000", ipam: [], crd: "4.3.010", crdValues: {} },
+      {
+        chart: "v4.2.418",
+        ipam: ["whereabouts", "dhcp"],
+        crd: "4.3.010",
+        crdValues: { "rke2-whereabouts": { enabled: true } },
+      },
+      {
+        chart: "v4.3.008",
+        ipam: ["whereabouts"],
+        crd: "4.3.010",
+        crdValues: { "rke2-whereabouts": { enabled: true } },
+      },
       { chart: "v4.3.010", ipam: [], crd: "4.3.010", crdValues: {} },
       {
         chart: "v4.3.010",

@@ -48,17 +48,26 @@ export function usesCrdChart(version: ChartVersion): boolean {
 
 /**
  * The rke2-multus-crd version to install with this rke2-multus version, from the published index
- * (provider/src/plan/chartIndex.ts): the one with the same number when it is published, else the
- * newest published one below it that renders. The two charts are released together, but the index,
- * not that habit, decides: a mirror may lack one of them. Undefined before v4.3.009.
+ * (provider/src/plan/chartIndex.ts). The CRDs always come from rke2-multus-crd, whose every CRD
+ * is a template marked `helm.sh/resource-policy: keep`: a chart that still ships its own CRDs
+ * (before v4.3.009) installs with them turned off ({@link computeValues}; the release
+ * has `skipCrds`), because there the NAD CRD has no keep policy below v4.2.410 (an
+ * uninstall deletes it and every NAD in the cluster, as the e2e API server showed) and the
+ * Whereabouts CRDs sit in the subchart's `crds/`, which Helm applies on first install only.
+ *
+ * From v4.3.009: the one with the same number when it is published, else the newest published one
+ * below it that renders (the index, not the habit of releasing both together, decides: a mirror
+ * may lack one). Before v4.3.009: the oldest that renders (the CRD templates of 4.3.010–4.3.017
+ * are identical, and equal to the charts' own but for `keep`).
  */
 export function crdChartVersion(version: ChartVersion): string | undefined {
-  if (!usesCrdChart(version)) return undefined;
   const candidates = PUBLISHED_CRD_VERSIONS.map((text) => ({ text, sv: chartSemver(text) as string }))
-    .filter((c) => semver.gte(c.sv, CHART_GATES.crdChartRenders) && semver.lte(c.sv, version.semver))
+    .filter((c) => semver.gte(c.sv, CHART_GATES.crdChartRenders))
     .sort((a, b) => semver.compare(a.sv, b.sv));
-  const same = candidates.find((c) => c.sv === version.semver);
-  return (same ?? candidates[candidates.length - 1])?.text;
+  if (!usesCrdChart(version)) return candidates[0]?.text;
+  const below = candidates.filter((c) => semver.lte(c.sv, version.semver));
+  const same = below.find((c) => c.sv === version.semver);
+  return (same ?? below[below.length - 1])?.text;
 }
 
 /** A Helm chart to install, in order. */
@@ -93,7 +102,7 @@ export interface ChartPlan {
   readonly charts: readonly ChartInstall[];
   /** The rke2-multus values (what the K3s docs call `multus-values.yaml`). */
   readonly values: Record<string, unknown>;
-  /** True when the NetworkAttachmentDefinition CRD comes from the separate rke2-multus-crd chart. */
+  /** True when the CRDs come from the separate rke2-multus-crd chart (always, for the versions accepted). */
   readonly separateCrdChart: boolean;
 }
 
@@ -119,6 +128,9 @@ export function computeValues(
   const values: Record<string, unknown> = { config: { cni_conf: cniConf } };
   const manifests: Record<string, unknown> = {};
   if (roll !== undefined) manifests.configMap = true;
+  // Before v4.3.009 the chart renders the NAD CRD itself (without `keep` below v4.2.410): the CRDs
+  // come from rke2-multus-crd instead (crdChartVersion).
+  if (!usesCrdChart(version)) manifests.customResourceDefinition = false;
   if (ipam.includes("dhcp")) manifests.dhcpDaemonSet = true;
   if (ipam.includes("whereabouts")) {
     const whereabouts: Record<string, unknown> = {
@@ -173,6 +185,11 @@ const PINNED: readonly { path: readonly string[]; because: string }[] = [
   {
     path: ["rke2-whereabouts", "cniConf"],
     because: "Whereabouts must use Multus' dirs; set cniBinDir and cniConfDir to move them",
+  },
+  {
+    path: ["manifests", "customResourceDefinition"],
+    because:
+      "the CRDs come from the rke2-multus-crd release, whose CRDs are kept on uninstall (this chart's NAD CRD has no keep policy below v4.2.410)",
   },
   {
     path: ["config", "cni_conf", "k3sVersions"],

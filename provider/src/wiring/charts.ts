@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartArgs } from "../args";
-import { usesCrdChart } from "../plan/chart";
+import { crdChartVersion, usesCrdChart } from "../plan/chart";
 import { MultusPlan, ValidatedInputs } from "../plan/plan";
 import { secretLike } from "./inputs";
 
@@ -23,12 +23,15 @@ function repositoryOpts(repository: string, chart: pulumi.Input<ChartArgs> | und
 }
 
 /**
- * Installs the chart(s) of the plan: rke2-multus-crd first where the version needs it, then
+ * Installs the chart(s) of the plan: rke2-multus-crd first (the CRDs, kept on uninstall), then
  * rke2-multus. The first release depends on `after` (the node clean-up Commands), so that on
  * destroy the releases go first.
  *
  * - The rke2-multus-crd version is the plan's (taken from the published index, see
- *   plan/chart.ts `crdChartVersion`), not assumed equal to the rke2-multus version.
+ *   plan/chart.ts `crdChartVersion`), not assumed equal to the rke2-multus version. Before
+ *   v4.3.009 rke2-multus installs without its own CRDs (`manifests.customResourceDefinition:
+ *   false`, `skipCrds`): below v4.2.410 its NAD CRD has no keep policy, and its Whereabouts CRDs in
+ *   `crds/` would never appear when whereabouts is turned on later.
  * - The CRD release takes ownership (`takeOwnership`, as RKE2 does for the same move): on an install
  *   that started before v4.3.009 the NetworkAttachmentDefinition CRD belongs to the rke2-multus
  *   release and the whereabouts CRDs carry no Helm metadata, and Helm refuses to adopt either
@@ -60,7 +63,7 @@ export function installCharts(
       return found;
     });
   let crd: k8s.helm.v3.Release | undefined;
-  if (usesCrdChart(c.version)) {
+  if (crdChartVersion(c.version) !== undefined) {
     const crdChart = chartOf("rke2-multus-crd");
     crd = new k8s.helm.v3.Release(
       `${prefix}-crd`,
@@ -88,6 +91,8 @@ export function installCharts(
       name: main.releaseName,
       version: main.version,
       values,
+      // Before v4.3.009 the Whereabouts subchart's crds/ (rke2-multus-crd has them, kept).
+      skipCrds: !usesCrdChart(c.version),
     },
     { ...opts, dependsOn: crd ? [crd] : [...after] },
   );

@@ -12,7 +12,8 @@ export interface HelmRelease {
   app_version: string;
 }
 
-const helm = (cluster: Cluster, args: string[]) =>
+/** `helm ARGS` with the cluster's kubeconfig; rejects unless it exits 0. */
+export const helm = (cluster: Cluster, args: string[]) =>
   runOk([tool(TOOLS.helm), "--kubeconfig", cluster.kubeconfigFile, ...args], { timeoutMs: 60000 });
 
 /** `helm list -a` in `namespace`. */

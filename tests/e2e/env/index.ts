@@ -16,6 +16,7 @@ import { BEFORE_GATE, nodeFiles, Release } from "./fixtures";
 import { SshNode, startSshNode } from "./nodes";
 import { runOk } from "./proc";
 import { Pulumi, setupPulumi } from "./pulumi";
+import { makePki } from "./tls";
 
 export const CHARTS_DIR = path.join(SHARED_DIR, "charts");
 
@@ -100,7 +101,14 @@ export async function upEnv(opts: { release?: Release; log?: (line: string) => v
         return c;
       }),
       timed("chart repository", async () => {
-        const s = await serveCharts(CHARTS_DIR, chartAuth);
+        const pkiDir = path.join(dir, "charts-pki");
+        fs.mkdirSync(pkiDir, { mode: 0o700 });
+        const pki = await makePki(pkiDir);
+        const s = await serveCharts(
+          CHARTS_DIR,
+          { cert: pki.serverCert, key: pki.serverKey, caFile: pki.caCert },
+          chartAuth,
+        );
         stops.push(() => s.stop());
         return s;
       }),
@@ -118,6 +126,8 @@ export async function upEnv(opts: { release?: Release; log?: (line: string) => v
       ),
       timed("pulumi home", () => setupPulumi(path.join(dir, "pulumi"))),
     ]);
+    // The engine's plugins (Helm in pulumi-resource-kubernetes) trust the mirror's CA.
+    pulumi.env.SSL_CERT_FILE = charts.caFile;
     return { dir, chartAuth, sharedKey, cluster, charts, nodes, withNodes, pulumi, timings, down };
   } catch (e) {
     await down().catch(() => undefined);
