@@ -23,6 +23,7 @@ import {
   OWNER,
 } from "../helpers/k3sfixtures";
 import { RunningNode, startNode } from "../helpers/simnode";
+import { sshArgs } from "../helpers/ssh";
 import { requireNamespaces, requireTools, which } from "../helpers/tools";
 
 const CONF = `${DD}/agent/etc/cni/net.d`;
@@ -131,24 +132,7 @@ describe("over OpenSSH on loopback", function () {
   function ssh(user: string, command: string | NodeCommand) {
     const line = typeof command === "string" ? command : command.command;
     const input = typeof command === "string" ? "" : command.stdin;
-    const args = [
-      "-F",
-      "/dev/null",
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "StrictHostKeyChecking=yes",
-      "-o",
-      `UserKnownHostsFile=${dir}/known_hosts`,
-      "-o",
-      "IdentitiesOnly=yes",
-      "-i",
-      `${dir}/client`,
-      "-p",
-      String(port),
-      `${user}@127.0.0.1`,
-      line,
-    ];
+    const args = sshArgs(dir, port, `${user}@127.0.0.1`, line);
     return spawnSync("ssh", args, { encoding: "utf8", timeout: 20000, input });
   }
 

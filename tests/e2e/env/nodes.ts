@@ -8,6 +8,7 @@
  */
 import * as fs from "node:fs";
 import { Entry, RunningNode, startNode } from "../../helpers/simnode";
+import { sshArgs } from "../../helpers/ssh";
 import { which } from "../../helpers/tools";
 import { freePort, GiveUp, portOpen, run, RunResult, runOk, waitFor } from "./proc";
 
@@ -88,29 +89,7 @@ export async function startSshNode(
     privateKeyPassword: opts.passphrase,
     hostKey,
     files,
-    ssh: (command) =>
-      run(
-        [
-          "ssh",
-          "-F",
-          "/dev/null",
-          "-o",
-          "BatchMode=yes",
-          "-o",
-          "StrictHostKeyChecking=yes",
-          "-o",
-          `UserKnownHostsFile=${dir}/known_hosts`,
-          "-o",
-          "IdentitiesOnly=yes",
-          "-i",
-          `${dir}/client`,
-          "-p",
-          String(port),
-          `root@${host}`,
-          command,
-        ],
-        { timeoutMs: 30000 },
-      ),
+    ssh: (command) => run(["ssh", ...sshArgs(dir, port, `root@${host}`, command)], { timeoutMs: 30000 }),
     async stop() {
       await running?.stop();
       running = undefined;
