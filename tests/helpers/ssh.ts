@@ -24,3 +24,27 @@ export function sshArgs(dir: string, port: number, target: string, command: stri
     command,
   ];
 }
+
+/**
+ * The sshd_config of a test sshd: keys in `dir`, listening on `host:port`, public keys only, root
+ * by key. `maxStartups` raises sshd's limit on concurrent unauthenticated connections (the engine
+ * opens several at once).
+ */
+export function sshdConfig(dir: string, host: string, port: number, maxStartups?: string): string {
+  return [
+    `Port ${port}`,
+    `ListenAddress ${host}`,
+    `HostKey ${dir}/host`,
+    "PidFile none",
+    `AuthorizedKeysFile ${dir}/authorized_keys`,
+    "StrictModes no",
+    "UsePAM no",
+    "PermitRootLogin prohibit-password",
+    "PubkeyAuthentication yes",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    ...(maxStartups ? [`MaxStartups ${maxStartups}`] : []),
+    "LogLevel ERROR",
+    "",
+  ].join("\n");
+}

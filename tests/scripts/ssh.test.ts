@@ -23,7 +23,7 @@ import {
   OWNER,
 } from "../helpers/k3sfixtures";
 import { RunningNode, startNode } from "../helpers/simnode";
-import { sshArgs } from "../helpers/ssh";
+import { sshArgs, sshdConfig } from "../helpers/ssh";
 import { requireNamespaces, requireTools, which } from "../helpers/tools";
 
 const CONF = `${DD}/agent/etc/cni/net.d`;
@@ -80,24 +80,7 @@ describe("over OpenSSH on loopback", function () {
       `${dir}/known_hosts`,
       `[127.0.0.1]:${port} ${fs.readFileSync(`${dir}/host.pub`, "utf8")}`,
     );
-    fs.writeFileSync(
-      `${dir}/sshd_config`,
-      [
-        `Port ${port}`,
-        "ListenAddress 127.0.0.1",
-        `HostKey ${dir}/host`,
-        "PidFile none",
-        `AuthorizedKeysFile ${dir}/authorized_keys`,
-        "StrictModes no",
-        "UsePAM no",
-        "PermitRootLogin prohibit-password",
-        "PubkeyAuthentication yes",
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        "LogLevel ERROR",
-        "",
-      ].join("\n"),
-    );
+    fs.writeFileSync(`${dir}/sshd_config`, sshdConfig(dir, "127.0.0.1", port));
     const { keep, chart } = cniFiles(BIN, CONF);
     node = startNode(
       {

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import { Entry, RunningNode, startNode } from "../../helpers/simnode";
-import { sshArgs } from "../../helpers/ssh";
+import { sshArgs, sshdConfig } from "../../helpers/ssh";
 import { which } from "../../helpers/tools";
 import { freePort, GiveUp, portOpen, run, RunResult, runOk, waitFor } from "./proc";
 
@@ -36,23 +36,7 @@ export interface SshNode {
   log(): string;
 }
 
-const SSHD_CONFIG = (dir: string, host: string, port: number) =>
-  [
-    `Port ${port}`,
-    `ListenAddress ${host}`,
-    `HostKey ${dir}/host`,
-    "PidFile none",
-    `AuthorizedKeysFile ${dir}/authorized_keys`,
-    "StrictModes no",
-    "UsePAM no",
-    "PermitRootLogin prohibit-password",
-    "PubkeyAuthentication yes",
-    "PasswordAuthentication no",
-    "KbdInteractiveAuthentication no",
-    "MaxStartups 50:30:100",
-    "LogLevel ERROR",
-    "",
-  ].join("\n");
+const SSHD_CONFIG = (dir: string, host: string, port: number) => sshdConfig(dir, host, port, "50:30:100");
 
 /** Creates the node's keys and config in `dir` and starts it with `files`. */
 export async function startSshNode(
