@@ -75,17 +75,20 @@ export function cleanupNode(
   owner: pulumi.Output<string>,
   parent: pulumi.Resource,
 ): command.remote.Command {
-  const cleanup = pulumi
-    .all([layout, owner])
-    .apply(([l, o]) =>
-      cleanupCommand({ sudo: node.sudo, binDir: l.binDir, confDir: l.confDir, whereabouts, owner: o }),
-    );
+  // Built only when enabled: with the clean-up off, its dirs are never checked or sent.
+  const cleanup = enabled
+    ? pulumi
+        .all([layout, owner])
+        .apply(([l, o]) =>
+          cleanupCommand({ sudo: node.sudo, binDir: l.binDir, confDir: l.confDir, whereabouts, owner: o }),
+        )
+    : undefined;
   return new command.remote.Command(
     `${prefix}-cleanup-${node.name}`,
     {
       connection: connectionOf(nodes, index, CLEANUP_DIAL_ERROR_LIMIT),
-      delete: enabled ? cleanup.command : undefined,
-      stdin: enabled ? cleanup.stdin : undefined,
+      delete: cleanup?.command,
+      stdin: cleanup?.stdin,
     },
     { parent, customTimeouts: { delete: "5m" } },
   );
