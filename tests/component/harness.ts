@@ -84,6 +84,15 @@ export interface Harness {
   stop(): void;
 }
 
+/**
+ * `value` as one secret Output, typed as the plain value: the form a JavaScript caller may pass for
+ * a part of the shape (and the SDK's Construct hands over for a list made secret as a whole). The
+ * component then registers its children once the value resolves.
+ */
+export function wholeSecret<T>(value: T): T {
+  return pulumi.secret(value) as unknown as T;
+}
+
 /** A secret as the SDK serializes it, unwrapped; anything else unchanged. */
 export function unwrapSecret(v: unknown): unknown {
   return isSecretWrapper(v) ? (v as { value: unknown }).value : v;
@@ -139,8 +148,10 @@ export async function startMocks(options: HarnessOptions = {}): Promise<Harness>
       if (args.type === COMMAND_TYPE && args.inputs.create !== undefined) {
         const host = hostOf(args.inputs);
         const stdout = options.detect?.[host];
-        if (stdout === undefined) throw new Error(`no detection fixture for host ${host}`);
-        if (computed) state.stdout = stdout;
+        // A preview may not know the host yet (an Output of a resource being created).
+        const unknownHost = preview && host === "undefined";
+        if (stdout === undefined && !unknownHost) throw new Error(`no detection fixture for host ${host}`);
+        if (computed && stdout !== undefined) state.stdout = stdout;
       }
       if (args.type === RELEASE_TYPE && computed) state.status = { status: "deployed" };
       return { id: preview ? undefined : `${args.name}-id`, state };
@@ -326,16 +337,36 @@ export interface DeployOptions extends HarnessOptions {
 
 export interface Run {
   readonly h: Harness;
+  /** The component; undefined (and `error` set) when its constructor refused the shape. */
   readonly m: Multus;
+  /** What the constructor threw: a shape error is refused at once (a pulumi.ResourceError). */
+  readonly error?: unknown;
 }
 
-/** Sets the mocks, creates one Multus and waits until every registration is done. */
+/**
+ * Sets the mocks, creates one Multus and waits until every registration is done. A constructor
+ * that throws (the shape refused at once) gives a run with `error` set and no component.
+ */
 export async function deploy(args: MultusArgs, options: DeployOptions = {}): Promise<Run> {
   const h = await startMocks(options);
   const { Multus } = loadMultus();
-  const m = new Multus(options.name ?? "multus", args);
-  await h.settle();
-  return { h, m };
+  try {
+    const m = new Multus(options.name ?? "multus", args);
+    await h.settle();
+    return { h, m };
+  } catch (error) {
+    await h.settle();
+    return { h, m: undefined as unknown as Multus, error };
+  }
+}
+
+/**
+ * The error a run failed with, whichever way: thrown by the constructor (a shape error) or carried
+ * by the component's `networkNames` (a data error). Either is a pulumi.ResourceError on the component.
+ */
+export async function errorOf(run: Run): Promise<Error> {
+  if (run.error !== undefined) return run.error as Error;
+  return failureOf(run.m.networkNames);
 }
 
 /** Every output of the component, resolved (undefined for an unknown one). */

@@ -1,3 +1,4 @@
+import { SECRET } from "./placeholders";
 import { MultusError } from "../errors";
 import { stripSecrets } from "./nodes";
 
@@ -18,7 +19,7 @@ export function stripChartCredentials(chart: unknown): unknown {
   const { repositoryUsername, repositoryPassword, ...rest } = chart as Record<string, unknown>;
   for (const [key, value] of Object.entries({ repositoryUsername, repositoryPassword })) {
     if (value !== undefined && typeof value !== "string") {
-      throw new MultusError(`chart.${key}`, "(secret)", "expected a string", "has the wrong type");
+      throw new MultusError(`chart.${key}`, SECRET, "expected a string", "has the wrong type");
     }
   }
   return rest;
