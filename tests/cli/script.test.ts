@@ -130,7 +130,8 @@ describe("node commands: built once per script, sudo and arguments", () => {
     const b = cleanupCommand({ sudo: true, binDir: BIN, confDir: CONF, whereabouts: true, owner: OWNER });
     expect(b, "cached").to.equal(a);
     const c = cleanupCommand({ sudo: false, binDir: BIN, confDir: CONF, whereabouts: true, owner: OWNER });
-    expect(c.command).to.not.equal(a.command).and.match(/^sh -s -- /);
+    expect(c.command).to.not.equal(a.command);
+    expect(c.command).to.match(/^sh -s -- /);
     expect(detectCommand({ sudo: false, dataDir: "/opt/k3s" }).command).to.equal("sh -s -- '/opt/k3s'");
     expect(detectCommand({ sudo: false }).command).to.equal("sh -s --");
   });
