@@ -149,7 +149,12 @@ interface View {
   readonly args: MultusArgs;
 }
 
-const isOutput = (v: unknown): boolean => pulumi.Output.isInstance(v) || v instanceof Promise;
+/**
+ * True for a value only known later: an Output, a promise, or the SDK's unknown sentinel (what
+ * Construct's deserialization leaves inside a plain list for an unknown sent without output values).
+ */
+const isOutput = (v: unknown): boolean =>
+  pulumi.Output.isInstance(v) || v instanceof Promise || pulumi.isUnknown(v);
 
 /** True when every part of the shape is plain (not an Output or a promise), so the children can be registered at once. */
 function shapeIsPlain(args: MultusArgs): boolean {

@@ -190,6 +190,22 @@ describe("Multus component: preview", () => {
     expect((await knownness(m)).chartValues).to.equal(true);
   });
 
+  it("a host that is the SDK's unknown sentinel inside a plain list (as Construct may deliver it): every child", async () => {
+    const h = await startMocks({ preview: true });
+    const host = pulumi.unknown as unknown as string;
+    new (loadMultus().Multus)("multus", { nodes: [{ host, name: "vm" }], k3sVersion: V, networks: NETWORKS });
+    await h.settle();
+    expect(h.ofType(RELEASE_TYPE).map((r) => r.name)).to.deep.equal(["multus-crd", "multus-release"]);
+    expect(h.ofType(NAD_TYPE)).to.have.lengthOf(2);
+    expect(
+      h
+        .ofType(COMMAND_TYPE)
+        .map((r) => r.name)
+        .sort(),
+    ).to.deep.equal(["multus-claim-vm", "multus-cleanup-vm"]);
+    expect(hasUnknown(h.named("multus-release").wire.values)).to.equal(false);
+  });
+
   it("detection unknown (facts not pinned), a node host unknown: every child still registered", async () => {
     const h = await startMocks({ preview: true });
     const vm = new Vm("vm");
