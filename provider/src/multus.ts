@@ -266,7 +266,6 @@ interface Layouts {
   readonly cluster: pulumi.Output<CniLayout>;
   readonly nodes: readonly pulumi.Output<CniLayout>[];
   readonly k3sVersions: pulumi.Output<Record<string, string>>;
-  readonly detect: readonly (pulumi.Resource | undefined)[];
 }
 
 /** The layouts from pinned facts (known at once) or from each node's detection Command. */
@@ -287,7 +286,6 @@ function layoutsOf(
       cluster,
       nodes: children.map(() => checked),
       k3sVersions: pulumi.output<Record<string, string>>({}),
-      detect: [],
     };
   }
   const detect = children.map((c, i) =>
@@ -306,7 +304,6 @@ function layoutsOf(
     cluster: all.apply((f) => asResourceError(component, () => clusterLayout(f, shape.overrides))),
     nodes,
     k3sVersions: all.apply((f) => Object.fromEntries(f.map((n) => [n.host, n.version.tag] as const))),
-    detect,
   };
 }
 
