@@ -32,13 +32,32 @@ export function internals<T>(o: pulumi.Output<T>): OutputInternals<T> {
   return o as unknown as OutputInternals<T>;
 }
 
+/** Per check, the promises the gates wait on: made once per check, shared by every gated value. */
+const settledOf = new WeakMap<
+  pulumi.Output<unknown>,
+  { failing: Promise<unknown>; holding: Promise<unknown> }
+>();
+
+function settled(check: pulumi.Output<unknown>): { failing: Promise<unknown>; holding: Promise<unknown> } {
+  let s = settledOf.get(check);
+  if (s === undefined) {
+    // withUnknowns: an unknown check resolves (to the unknown sentinel) instead of waiting forever.
+    const failing = internals(check).promise(true);
+    const never = new Promise<never>(() => undefined);
+    s = { failing, holding: failing.catch(() => never) };
+    // The failure reaches the program through the gated values; this shared copy is handled here.
+    failing.catch(() => undefined);
+    settledOf.set(check, s);
+  }
+  return s;
+}
+
 /** `value`, after `check` has settled: failing with its error, else as known as `value` (see the file comment). */
 export function gate<T>(
   value: pulumi.Input<T>,
   check: pulumi.Output<unknown>,
 ): pulumi.Output<pulumi.Unwrap<T>> {
-  // withUnknowns: an unknown check resolves (to the unknown sentinel) instead of waiting forever.
-  return gated(value, internals(check).promise(true));
+  return gated(value, settled(check).failing);
 }
 
 /**
@@ -51,13 +70,7 @@ export function hold<T>(
   value: pulumi.Input<T>,
   check: pulumi.Output<unknown>,
 ): pulumi.Output<pulumi.Unwrap<T>> {
-  const never = new Promise<never>(() => undefined);
-  return gated(
-    value,
-    internals(check)
-      .promise(true)
-      .catch(() => never),
-  );
+  return gated(value, settled(check).holding);
 }
 
 function gated<T>(value: pulumi.Input<T>, settled: Promise<unknown>): pulumi.Output<pulumi.Unwrap<T>> {
