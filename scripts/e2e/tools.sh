@@ -72,9 +72,14 @@ outputs() {
   esac
 }
 
-# missing NAME: prints the outputs of NAME that do not exist yet
+# missing NAME: prints the outputs of NAME that do not exist yet (for our own
+# dataplane programs also when built from other sources than the repository's)
 missing() {
   local f
+  if [ "$1" = dataplane ] && ! dataplane_current; then
+    outputs dataplane
+    return 0
+  fi
   for f in $(outputs "$1"); do [ -x "$f" ] || echo "$f"; done
 }
 
@@ -395,9 +400,18 @@ build_dataplane() {
   gobuild -o "$BIN/k3sm-cni-driver" ./cni-driver
   gobuild -o "$BIN/k3sm-netns-forward" ./netns-forward
 }
+# dataplane_sum: a digest of the sources (go.mod, go.sum, the programs)
+dataplane_sum() {
+  cat "$DATAPLANE_SRC"/go.mod "$DATAPLANE_SRC"/go.sum "$DATAPLANE_SRC"/*/main.go | sha256sum | cut -c1-12
+}
+# dataplane_current: true when VERSIONS records a build of these sources
+dataplane_current() {
+  [ -f "$VERSIONS" ] && awk -F '\t' -v m="scripts/e2e/dataplane@$(dataplane_sum)" \
+    '$1 == "k3sm-cni-driver" && $2 == m { f = 1 } END { exit !f }' "$VERSIONS"
+}
 stamp_dataplane() {
   local sum
-  sum="$(cat "$DATAPLANE_SRC"/go.mod "$DATAPLANE_SRC"/*/main.go | sha256sum | cut -c1-12)"
+  sum="$(dataplane_sum)"
   record k3sm-cni-driver "scripts/e2e/dataplane@$sum" "-" "$1" \
     "$(smoke "$BIN/k3sm-cni-driver")"
   record k3sm-netns-forward "scripts/e2e/dataplane@$sum" "-" "$1" \

@@ -5,7 +5,8 @@
 // wrapped into a list as go-cni does), ifname eth0, CNI_PATH = bin_dir, the CNI_ARGS the CRI plugin
 // passes (IgnoreUnknown, K8S_POD_NAMESPACE, K8S_POD_NAME, K8S_POD_INFRA_CONTAINER_ID, K8S_POD_UID)
 // and the pod annotations as the io.kubernetes.cri.pod-annotations capability. DEL runs the
-// networks in reverse. Errors are worded as containerd reports them to the kubelet.
+// networks in reverse. Errors are worded as containerd's CRI plugin reports them to the kubelet
+// (libcni's own `plugin type=... failed (add): ...` inside).
 //
 // Usage: k3sm-cni-driver ADD|DEL|CHECK -bin-dir D -conf-dir D -netns PATH -id ID
 //
@@ -73,14 +74,6 @@ func loadDefault(confDir string) (*libcni.NetworkConfigList, error) {
 	return nil, fmt.Errorf("no valid networks found in %s: %w", confDir, errNotInitialized)
 }
 
-func describe(l *libcni.NetworkConfigList) string {
-	types := make([]string, 0, len(l.Plugins))
-	for _, p := range l.Plugins {
-		types = append(types, p.Network.Type)
-	}
-	return fmt.Sprintf("plugin type=%q name=%q", strings.Join(types, ","), l.Name)
-}
-
 func run() error {
 	if len(os.Args) < 2 {
 		return errors.New("usage: k3sm-cni-driver ADD|DEL|CHECK [flags]")
@@ -138,7 +131,7 @@ func run() error {
 		for _, n := range nets {
 			r, err := cni.AddNetworkList(ctx, n.list, rt(n.ifName))
 			if err != nil {
-				return fmt.Errorf("failed to setup network for sandbox %q: %s failed (add): %w", *id, describe(n.list), err)
+				return fmt.Errorf("failed to setup network for sandbox %q: %w", *id, err)
 			}
 			last = r
 		}
@@ -148,15 +141,16 @@ func run() error {
 		}
 		fmt.Println(string(out))
 	case "CHECK":
-		for _, n := range nets {
+		// Not the loopback network: its config (cniVersion 0.3.1, as go-cni writes it) has no CHECK.
+		for _, n := range nets[1:] {
 			if err := cni.CheckNetworkList(ctx, n.list, rt(n.ifName)); err != nil {
-				return fmt.Errorf("%s failed (check): %w", describe(n.list), err)
+				return fmt.Errorf("failed to check network for sandbox %q: %w", *id, err)
 			}
 		}
 	case "DEL":
 		for i := len(nets) - 1; i >= 0; i-- {
 			if err := cni.DelNetworkList(ctx, nets[i].list, rt(nets[i].ifName)); err != nil {
-				return fmt.Errorf("failed to destroy network for sandbox %q: %s failed (delete): %w", *id, describe(nets[i].list), err)
+				return fmt.Errorf("failed to destroy network for sandbox %q: %w", *id, err)
 			}
 		}
 	default:
