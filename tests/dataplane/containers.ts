@@ -17,6 +17,7 @@ import { Kube } from "../e2e/env/kube";
 import { Daemon, startDaemon, waitFor } from "../e2e/env/proc";
 import { imageFor, stageImage } from "./images";
 import { API_INSIDE, childPid, DataplaneNode } from "./node";
+import { ensureDefaultServiceAccount } from "./sandbox";
 
 interface EnvVar {
   name: string;
@@ -29,7 +30,13 @@ export interface Container {
   command?: string[];
   args?: string[];
   env?: EnvVar[];
-  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
+  volumeMounts?: {
+    name: string;
+    mountPath: string;
+    subPath?: string;
+    readOnly?: boolean;
+    mountPropagation?: "None" | "HostToContainer" | "Bidirectional";
+  }[];
 }
 export interface Volume {
   name: string;
@@ -105,6 +112,7 @@ export async function runDaemonPod(
   };
   // The service account volume.
   const saDir = `${podDir}/serviceaccount`;
+  if ((spec.serviceAccountName ?? "default") === "default") await ensureDefaultServiceAccount(kube, ns);
   fs.mkdirSync(node.path(saDir), { recursive: true });
   fs.writeFileSync(
     node.path(`${saDir}/token`),
@@ -136,7 +144,9 @@ export async function runDaemonPod(
     const image = imageFor(c.image);
     const root = `${podDir}/${c.name}/rootfs`;
     stageImage(image, node.path(root));
-    const lines = ["set -e", `R=${q(root)}`];
+    // Every mount a slave of the node's (shared ones propagate in, none out), then each volume
+    // private unless its mountPropagation says HostToContainer, as runc sets them up.
+    const lines = ["set -e", `R=${q(root)}`, "mount --make-rslave /"];
     for (const m of c.volumeMounts ?? []) {
       const src0 = volumeSource.get(m.name);
       if (src0 === undefined)
@@ -149,7 +159,10 @@ export async function runDaemonPod(
         isFile
           ? `mkdir -p "$R"${q(path.posix.dirname(m.mountPath))} && : > "$R"${q(m.mountPath)}`
           : `mkdir -p "$R"${q(m.mountPath)}`,
-        `mount --bind ${q(src)} "$R"${q(m.mountPath)}`,
+        `mount --rbind ${q(src)} "$R"${q(m.mountPath)}`,
+        m.mountPropagation === "HostToContainer" || m.mountPropagation === "Bidirectional"
+          ? `mount --make-rslave "$R"${q(m.mountPath)}`
+          : `mount --make-rprivate "$R"${q(m.mountPath)}`,
         ...(m.readOnly ? [`mount -o remount,bind,ro "$R"${q(m.mountPath)}`] : []),
       );
     }
@@ -183,7 +196,7 @@ export async function runDaemonPod(
     );
     const daemon = startDaemon(
       `${pod}/${c.name}`,
-      node.enter(["unshare", "--mount", "--propagation", "private", "sh", "-c", lines.join("\n")]),
+      node.enter(["unshare", "--mount", "--propagation", "unchanged", "sh", "-c", lines.join("\n")]),
       {
         env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
       },

@@ -20,6 +20,7 @@ import { requireShared } from "../helpers/shared";
 import { requireNamespaces, requireTools } from "../helpers/tools";
 import { afterGateScenario } from "./afterGate";
 import { controlScenarios } from "./controls";
+import { ipamScenario } from "./ipams";
 import { missingImageFiles } from "./images";
 import { K3sLayout } from "./node";
 import { Rig, up } from "./rig";
@@ -91,4 +92,6 @@ describe("data plane: pods get their interfaces through the chart's Multus and w
   describe("1. after the gate (data/cni): the seed's whereabouts network", () =>
     afterGateScenario(getRig, AFTER_GATE));
   describe("4. controls that must fail", () => controlScenarios(getRig, AFTER_GATE));
+  describe("3. host-local, static and DHCP, four networks on one pod", () =>
+    ipamScenario(getRig, AFTER_GATE, SEED_NETWORK));
 });

@@ -8,6 +8,7 @@
  *   scripts `/install-cni.sh`, `/lib.sh`, `/token-watcher.sh` from whereabouts' own module
  *   (`script/`, in the Go module cache); a busybox shell (the chart's command is `/bin/sh -c`
  *   with `source`, which busybox ash has).
+ * - `rancher/mirrored-library-busybox` (the DHCP DaemonSet's): busybox.
  * - `rancher/hardened-cni-plugins`: the reference plugins (v1.9.1) in `/opt/cni/bin` and a
  *   STAND-IN for the image's install script (not in any module we can fetch): it copies every
  *   plugin but those named in `SKIP_CNI_BINARIES` into `/host/opt/cni/bin`, atomically.
@@ -98,6 +99,14 @@ const IMAGES: readonly Image[] = [
     },
     busybox: true,
     entrypoint: ["/install-cnis.sh"],
+    cmd: [],
+  },
+  {
+    // The DHCP DaemonSet's image: a shell, `rm`; its command runs the dhcp plugin from the bin dir.
+    repository: "rancher/mirrored-library-busybox",
+    files: {},
+    busybox: true,
+    entrypoint: ["sh"],
     cmd: [],
   },
 ];

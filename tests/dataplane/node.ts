@@ -4,7 +4,7 @@
  * dir, `data/<hash>/bin` with K3s's own CNI plugins, `data/current`, `data/cni` from the gate on,
  * containerd's generated `config.toml`, `10-flannel.conflist` (the stand-in,
  * tests/helpers/k3sfixtures.ts) and `/run/flannel/subnet.env`), a macvlan master `eth0` (a veth
- * link) and the API server reachable at 127.0.0.1:6443 inside it (k3sm-netns-forward). Commands
+ * link whose peer is in a "LAN" namespace of the test) and the API server reachable at 127.0.0.1:6443 inside it (k3sm-netns-forward). Commands
  * run inside with `nsenter`; the node's files are read and written through `/proc/<init>/root`.
  * `stop` ends every process of the node (its PID namespace) and deletes the network namespace:
  * the pod namespaces, links and mounts made inside go with it.
@@ -46,6 +46,9 @@ export const containerdBinDir = (l: K3sLayout): string =>
 export const componentBinDir = (l: K3sLayout): string =>
   l.gated ? `${DD}/data/cni` : `${DD}/data/current/bin`;
 
+/** The node's LAN (beyond eth0): the address a test's DHCP server there has. */
+export const LAN = { server: "10.99.0.1", prefix: "10.99.0" };
+
 let counter = 0;
 
 export class DataplaneNode {
@@ -54,6 +57,8 @@ export class DataplaneNode {
   private constructor(
     readonly name: string,
     readonly netns: string,
+    /** The namespace at the other end of the node's eth0 (its LAN: a DHCP server can run there). */
+    readonly lan: string,
     private readonly running: RunningNode,
     readonly pid: number,
     readonly log: string[],
@@ -68,18 +73,22 @@ export class DataplaneNode {
     apiServer: { host: string; port: number };
   }): Promise<DataplaneNode> {
     const netns = `k3sm-dp-${process.pid}-${++counter}`;
+    const lan = `${netns}-lan`;
     await runOk(["ip", "netns", "add", netns]);
+    await runOk(["ip", "netns", "add", lan]);
     const log: string[] = [];
     let running: RunningNode | undefined;
     try {
       for (const args of [
         ["link", "set", "lo", "up"],
-        // The node's NIC: one end of a veth pair whose other end stays in the node (no dummy module here).
+        // The node's NIC: a veth pair whose other end (wire0) is the node's LAN, a namespace of its own.
         ["link", "add", "eth0", "type", "veth", "peer", "name", "wire0"],
         ["link", "set", "eth0", "up"],
-        ["link", "set", "wire0", "up"],
+        ["link", "set", "wire0", "netns", lan],
       ])
         await runOk(["ip", "-n", netns, ...args]);
+      await runOk(["ip", "-n", lan, "link", "set", "wire0", "up"]);
+      await runOk(["ip", "-n", lan, "addr", "add", `${LAN.server}/24`, "dev", "wire0"]);
       const l = opts.layout;
       running = startNode(
         {
@@ -99,6 +108,9 @@ export class DataplaneNode {
             // A /run of the node's own: flannel's lease, containerd's pod namespaces, the DHCP socket.
             "mount -t tmpfs -o mode=0755 tmpfs /run",
             "mkdir -p /run/flannel /run/netns",
+            // As `ip netns add` leaves it: a shared mount, so that pods' namespaces reach containers
+            // that mount /run/netns with HostToContainer propagation (the DHCP daemon).
+            "mount --bind /run/netns /run/netns && mount --make-shared /run/netns",
             `printf '%s' ${q(flannelSubnetEnv(FLANNEL_LEASE))} > ${FLANNEL_SUBNET_ENV}`,
             ...installK3sPlugins(l, opts.pluginsDir),
           ],
@@ -117,12 +129,13 @@ export class DataplaneNode {
         30000,
         50,
       );
-      const node = new DataplaneNode(opts.name, netns, running, pid, log, l);
+      const node = new DataplaneNode(opts.name, netns, lan, running, pid, log, l);
       await node.startForwarder(opts.apiServer);
       return node;
     } catch (e) {
       await running?.stop().catch(() => undefined);
       await run(["ip", "netns", "del", netns]);
+      await run(["ip", "netns", "del", lan]);
       throw e;
     }
   }
@@ -227,6 +240,7 @@ export class DataplaneNode {
     await this.forwarder?.stop();
     await this.running.stop();
     await run(["ip", "netns", "del", this.netns]);
+    await run(["ip", "netns", "del", this.lan]);
   }
 }
 

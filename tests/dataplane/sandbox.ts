@@ -45,6 +45,20 @@ export function demoTemplate(): {
   return dep.properties.spec.template;
 }
 
+/**
+ * No controller-manager runs: makes namespace `ns`'s `default` service account as its
+ * service-account controller would (else the API server refuses pods, and TokenRequests for it).
+ */
+export async function ensureDefaultServiceAccount(kube: Kube, ns: string): Promise<void> {
+  const sa = await kube.request("POST", `/api/v1/namespaces/${ns}/serviceaccounts`, {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "default", namespace: ns },
+  });
+  if (sa.status !== 201 && sa.status !== 409)
+    throw new Error(`service account ${ns}/default: ${sa.status} ${sa.body}`);
+}
+
 /** Creates Pod `ns/name` from the demo template with `annotations`, bound to `node`. */
 export async function createPod(
   kube: Kube,
@@ -54,15 +68,7 @@ export async function createPod(
   annotations: Record<string, string>,
 ): Promise<PodObject> {
   const t = demoTemplate();
-  // No controller-manager runs: make the namespace's `default` service account as its
-  // service-account controller would, or the API server refuses the pod.
-  const sa = await kube.request("POST", `/api/v1/namespaces/${ns}/serviceaccounts`, {
-    apiVersion: "v1",
-    kind: "ServiceAccount",
-    metadata: { name: "default", namespace: ns },
-  });
-  if (sa.status !== 201 && sa.status !== 409)
-    throw new Error(`service account ${ns}/default: ${sa.status} ${sa.body}`);
+  await ensureDefaultServiceAccount(kube, ns);
   const r = await kube.request("POST", `/api/v1/namespaces/${ns}/pods`, {
     apiVersion: "v1",
     kind: "Pod",
