@@ -21,11 +21,15 @@ import { requireNamespaces, requireTools } from "../helpers/tools";
 import { afterGateScenario } from "./afterGate";
 import { controlScenarios } from "./controls";
 import { ipamScenario } from "./ipams";
+import { HASH2, upgradeScenario } from "./upgrade";
 import { missingImageFiles } from "./images";
 import { K3sLayout } from "./node";
 import { Rig, up } from "./rig";
 
 export const AFTER_GATE: K3sLayout = { tag: "v1.30.6+k3s1", gated: true, hash: HASH };
+/** Two releases before the gate (v1.30.6): an upgrade that moves `data/current`. */
+export const BEFORE_GATE: K3sLayout = { tag: "v1.30.4+k3s1", gated: false, hash: HASH };
+export const BEFORE_GATE_UPGRADED: K3sLayout = { tag: "v1.30.5+k3s1", gated: false, hash: HASH2 };
 
 /** The seed's network (the K3s docs' macvlan-whereabouts NAD). */
 export const SEED_NETWORK = {
@@ -94,4 +98,6 @@ describe("data plane: pods get their interfaces through the chart's Multus and w
   describe("4. controls that must fail", () => controlScenarios(getRig, AFTER_GATE));
   describe("3. host-local, static and DHCP, four networks on one pod", () =>
     ipamScenario(getRig, AFTER_GATE, SEED_NETWORK));
+  describe("2. before the gate (data/current/bin), then a K3s upgrade", () =>
+    upgradeScenario(getRig, BEFORE_GATE, BEFORE_GATE_UPGRADED, SEED_NETWORK));
 });
