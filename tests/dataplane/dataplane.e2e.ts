@@ -20,6 +20,7 @@ import { requireShared } from "../helpers/shared";
 import { requireNamespaces, requireTools } from "../helpers/tools";
 import { afterGateScenario } from "./afterGate";
 import { controlScenarios } from "./controls";
+import { destroyScenario } from "./destroy";
 import { ipamScenario } from "./ipams";
 import { HASH2, upgradeScenario } from "./upgrade";
 import { missingImageFiles } from "./images";
@@ -100,4 +101,5 @@ describe("data plane: pods get their interfaces through the chart's Multus and w
     ipamScenario(getRig, AFTER_GATE, SEED_NETWORK));
   describe("2. before the gate (data/current/bin), then a K3s upgrade", () =>
     upgradeScenario(getRig, BEFORE_GATE, BEFORE_GATE_UPGRADED, SEED_NETWORK));
+  describe("5. after destroy: the node clean-up", () => destroyScenario(getRig, BEFORE_GATE_UPGRADED));
 });

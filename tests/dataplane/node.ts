@@ -182,20 +182,60 @@ export class DataplaneNode {
     return this.execOk(["sh", "-c", script], opts);
   }
 
-  /** The host path of node path `p` (through the node's root). */
-  path(p: string): string {
-    return `/proc/${this.pid}/root${p}`;
+  /**
+   * The host path of node path `p`, through the node's root, with the node's symlinks resolved
+   * inside the node (the kernel would resolve an absolute link target against the caller's root);
+   * the last component is followed unless `followLast` is false.
+   */
+  path(p: string, followLast = true): string {
+    const root = `/proc/${this.pid}/root`;
+    const parts = p.split("/").filter(Boolean);
+    let cur = "";
+    for (let i = 0, hops = 0; i < parts.length; i++) {
+      const next = `${cur}/${parts[i]}`;
+      const last = i === parts.length - 1;
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.lstatSync(root + next);
+      } catch {
+        st = undefined;
+      }
+      if (st?.isSymbolicLink() && (followLast || !last)) {
+        if (++hops > 40) throw new Error(`symlink loop at ${p}`);
+        const target = fs.readlinkSync(root + next);
+        const rest = parts.slice(i + 1);
+        const base = target.startsWith("/") ? target : `${cur}/${target}`;
+        parts.splice(0, parts.length, ...base.split("/").filter(Boolean), ...rest);
+        // Resolve ".." and "." of the substituted path from the start.
+        const norm = path.posix
+          .normalize(`/${parts.join("/")}`)
+          .split("/")
+          .filter(Boolean);
+        parts.splice(0, parts.length, ...norm);
+        cur = "";
+        i = -1;
+        continue;
+      }
+      cur = next;
+    }
+    return root + (cur || "/");
   }
 
+  /** Whether node path `p` exists (a symlink counts as itself, not its target). */
   exists(p: string): boolean {
-    return fs.existsSync(this.path(p));
+    try {
+      fs.lstatSync(this.path(p, false));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   read(p: string): string {
     return fs.readFileSync(this.path(p), "utf8");
   }
 
-  /** Files (not dirs) under node dir `dir`, as node paths, sorted; [] when it does not exist. */
+  /** Files and symlinks (not dirs) under node dir `dir`, as node paths, sorted; [] when it does not exist. */
   files(dir: string): string[] {
     const root = this.path(dir);
     if (!fs.existsSync(root)) return [];
