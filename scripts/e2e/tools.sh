@@ -67,7 +67,10 @@ outputs() {
     kube-apiserver) echo "$BIN/kube-apiserver" ;;
     multus) printf '%s\n' "$BIN/multus" "$BIN/thin_entrypoint" ;;
     whereabouts) printf '%s\n' "$BIN/whereabouts" "$BIN/ip-control-loop" ;;
-    dataplane) printf '%s\n' "$BIN/k3sm-cni-driver" "$BIN/k3sm-netns-forward" ;;
+    dataplane)
+      printf '%s\n' "$BIN/k3sm-cni-driver" "$BIN/k3sm-netns-forward"
+      for f in $WHEREABOUTS_SCRIPTS; do echo "$CACHE/images/whereabouts/$f"; done
+      ;;
     *) return 1 ;;
   esac
 }
@@ -392,13 +395,22 @@ stamp_whereabouts() {
 # containerd's go-cni does (libcni), k3sm-netns-forward makes the API server
 # reachable inside a simulated node's network namespace. The sources are
 # copied into the cache first (the build never writes into the repository).
+# Also the whereabouts image's scripts, from whereabouts' own module.
 DATAPLANE_SRC="$(cd "$(dirname "$0")" && pwd)/dataplane"
+WHEREABOUTS_SCRIPTS="install-cni.sh lib.sh token-watcher.sh"
 build_dataplane() {
+  local dir f
   rm -rf "${SRC:?}/dataplane"
   cp -R "$DATAPLANE_SRC" "$SRC/dataplane"
   cd "$SRC/dataplane"
   gobuild -o "$BIN/k3sm-cni-driver" ./cni-driver
   gobuild -o "$BIN/k3sm-netns-forward" ./netns-forward
+  dir="$(go mod download -json "github.com/k8snetworkplumbingwg/whereabouts@$WHEREABOUTS_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  mkdir -p "$CACHE/images/whereabouts"
+  for f in $WHEREABOUTS_SCRIPTS; do
+    install -m 0755 "$dir/script/$f" "$CACHE/images/whereabouts/$f"
+  done
 }
 # dataplane_sum: a digest of the sources (go.mod, go.sum, the programs)
 dataplane_sum() {

@@ -6,7 +6,7 @@
  *   (Multus v4.3.0, built by scripts/e2e/tools.sh), entrypoint `/thin_entrypoint`.
  * - `rancher/hardened-whereabouts`: `/whereabouts`, `/ip-control-loop` (v0.9.4) and the image's
  *   scripts `/install-cni.sh`, `/lib.sh`, `/token-watcher.sh` from whereabouts' own module
- *   (`script/`, in the Go module cache); a busybox shell (the chart's command is `/bin/sh -c`
+ *   (`script/`, copied into the tool cache by `tools.sh dataplane`); a busybox shell (the chart's command is `/bin/sh -c`
  *   with `source`, which busybox ash has).
  * - `rancher/mirrored-library-busybox` (the DHCP DaemonSet's): busybox.
  * - `rancher/hardened-cni-plugins`: the reference plugins (v1.9.1) in `/opt/cni/bin` and a
@@ -23,7 +23,6 @@ import { which } from "../helpers/tools";
 
 export const CNI_VERSION = "v1.9.1";
 export const CNI_PLUGINS_DIR = path.join(CACHE_DIR, "cni", CNI_VERSION);
-export const WHEREABOUTS_MODULE = "github.com/k8snetworkplumbingwg/whereabouts@v0.9.4";
 
 type ImageFile = { from: string; mode?: number } | { content: string; mode?: number };
 
@@ -51,14 +50,9 @@ for f in /opt/cni/bin/*; do
 done
 `;
 
-let gomodcache: string | undefined;
-export function goModCache(): string {
-  gomodcache ??= spawnSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).stdout.trim();
-  return gomodcache;
-}
-
+/** whereabouts' `script/` files, copied from its module into the cache by `tools.sh dataplane`. */
 const whereaboutsScript = (name: string): ImageFile => ({
-  from: path.join(goModCache(), WHEREABOUTS_MODULE, "script", name),
+  from: path.join(CACHE_DIR, "images/whereabouts", name),
   mode: 0o755,
 });
 
