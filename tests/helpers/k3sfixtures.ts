@@ -203,8 +203,8 @@ export function detectOutput(o: {
 /** The releases from which K3S_DATA_DIR is a setting; before them the wrapper set it to data/<hash>. */
 export function dataDirEnvHonoured(tag: string): boolean {
   const [minor, patch] = tag.replace(/^v1\./, "").split(/[.+-]/).map(Number);
-  const since: Record<number, number> = { 27: 16, 28: 12, 29: 7, 30: 3 };
-  return minor >= 31 || (since[minor] !== undefined && patch >= since[minor]);
+  const since: Partial<Record<number, number>> = { 27: 16, 28: 12, 29: 7, 30: 3 };
+  return minor >= 31 || patch >= (since[minor] ?? Infinity);
 }
 
 export interface RunningK3s {
