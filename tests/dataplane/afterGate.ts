@@ -70,7 +70,10 @@ export function afterGateScenario(getRig: () => Rig, layout: K3sLayout): void {
   before(async () => {
     n = await nodeWithPods(getRig(), layout, await deployedDaemonSets(getRig(), ["whereabouts", "multus"]));
   });
-  after(async () => n?.stop());
+  after(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when before() failed
+    await n?.stop();
+  });
 
   it("the component chose data/cni, as containerd's config on the node names", () => {
     expect(getRig().outputs.cniBinDir).to.equal(componentBinDir(layout));

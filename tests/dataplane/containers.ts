@@ -216,7 +216,7 @@ export async function runDaemonPod(
       const { daemon } = await startOne(c);
       await waitFor(
         `init container ${c.name}`,
-        async () => (daemon.alive() ? undefined : true),
+        () => Promise.resolve(daemon.alive() ? undefined : true),
         opts.timeoutMs ?? 30000,
       );
       initLogs[c.name] = daemon.log();
@@ -253,7 +253,7 @@ export async function runDaemonPod(
       if (ready) {
         await waitFor(
           `container ${c.name} to start`,
-          async () => (ready(c.name, daemon.log()) || !daemon.alive() ? true : undefined),
+          () => Promise.resolve(ready(c.name, daemon.log()) || !daemon.alive() ? true : undefined),
           opts.timeoutMs ?? 30000,
           50,
         );

@@ -120,7 +120,10 @@ export function controlScenarios(getRig: () => Rig, layout: K3sLayout): void {
         await deployedDaemonSets(getRig(), ["whereabouts", "multus"]),
       );
     });
-    after(async () => good?.stop());
+    after(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when before() failed
+      await good?.stop();
+    });
 
     it("a NAD whose whereabouts configuration_path is not K3s's: ADD fails with whereabouts' error", async () => {
       const rig = getRig();

@@ -70,7 +70,7 @@ export function ipamScenario(getRig: () => Rig, layout: K3sLayout, seed: Record<
     const node = n.node;
     await waitFor(
       "the DHCP daemon's socket",
-      async () => (node.exists("/run/cni/dhcp.sock") ? true : undefined),
+      () => Promise.resolve(node.exists("/run/cni/dhcp.sock") ? true : undefined),
       15000,
     );
     leases = path.join(rig.work, "dnsmasq.leases");

@@ -25,7 +25,7 @@ import {
 } from "../helpers/k3sfixtures";
 import { RunningNode, startNode } from "../helpers/simnode";
 import { shellQuote as q } from "../../provider/src/node/scripts";
-import { Daemon, run, RunOpts, RunResult, runOk, startDaemon, waitFor } from "../e2e/env/proc";
+import { Daemon, GiveUp, run, RunOpts, RunResult, runOk, startDaemon, waitFor } from "../e2e/env/proc";
 import { tool } from "../e2e/env/cache";
 
 export const CONF_DIR = `${DD}/agent/etc/cni/net.d`;
@@ -119,12 +119,14 @@ export class DataplaneNode {
         log,
       );
       const unsharePid = running.child.pid;
+      let exited = false;
+      running.child.once("exit", () => (exited = true));
       const pid = await waitFor(
         `node ${opts.name} to start`,
-        async () => {
-          if (running?.child.exitCode !== null) throw new Error(`node setup failed: ${log.join("")}`);
-          const kid = childrenOf(unsharePid ?? -1)[0];
-          return kid !== undefined && readComm(kid) === "sleep" ? kid : undefined;
+        () => {
+          if (exited) throw new GiveUp(`node setup failed: ${log.join("")}`);
+          const kid = childrenOf(unsharePid ?? -1).at(0);
+          return Promise.resolve(kid !== undefined && readComm(kid) === "sleep" ? kid : undefined);
         },
         30000,
         50,
@@ -153,9 +155,9 @@ export class DataplaneNode {
     this.forwarder = f;
     await waitFor(
       "the API server forwarder",
-      async () => {
-        if (!f.alive()) throw new Error(`forwarder exited: ${f.log()}`);
-        return f.log().includes("listening") ? true : undefined;
+      () => {
+        if (!f.alive()) throw new GiveUp(`forwarder exited: ${f.log()}`);
+        return Promise.resolve(f.log().includes("listening") ? true : undefined);
       },
       10000,
       50,
@@ -286,7 +288,9 @@ export class DataplaneNode {
 
 function fakeK3sText(tag: string): string {
   const e = fakeK3s(tag);
-  return typeof e === "object" && "content" in e ? e.content : String(e);
+  if (typeof e === "string") return e;
+  if ("content" in e) return e.content;
+  throw new Error("fakeK3s gives a file");
 }
 
 /** Shell lines placing K3s's own CNI plugins (copies of the reference plugins) in the asset dir and, gated, in `data/cni`. */
@@ -321,7 +325,7 @@ function readComm(pid: number): string | undefined {
 
 /** The first child of `pid` (nsenter forks the process that enters the PID namespace). */
 export async function childPid(pid: number): Promise<number> {
-  return waitFor(`a child of ${pid}`, async () => childrenOf(pid)[0], 10000, 20);
+  return waitFor(`a child of ${pid}`, () => Promise.resolve(childrenOf(pid).at(0)), 10000, 20);
 }
 
 export const tmpdirPrefix = path.join(os.tmpdir(), "k3s-multus-dp-");

@@ -27,7 +27,8 @@ export async function renderDaemonSets(
     const o = doc.toJS() as { kind?: string; metadata?: { name: string; namespace?: string } } | null;
     if (o?.kind === "DaemonSet" && o.metadata) {
       const ds = o as unknown as DaemonSet;
-      ds.metadata.namespace ??= "kube-system";
+      // helm template leaves out the namespace of namespaced objects when the chart does.
+      if (!(o.metadata.namespace ?? "")) ds.metadata.namespace = "kube-system";
       out[o.metadata.name] = ds;
     }
   }

@@ -49,7 +49,7 @@ export async function deployedDaemonSets(rig: Rig, names: readonly string[]): Pr
 }
 
 /** When a DaemonSet pod's containers count as started (the line each prints once set up). */
-const READY: Record<string, string> = {
+const READY: Partial<Record<string, string>> = {
   whereabouts: "Done configuring CNI",
   multus: "Entering watch loop",
 };
