@@ -1,3 +1,7 @@
+/**
+ * User chart values merged over the computed ones: what is allowed, and what is refused because the
+ * Multus it installs could not work on K3s.
+ */
 import { expect } from "chai";
 import { DEFAULT_CHART_VERSION, parseChartVersion, planCharts } from "../../provider/src/plan/chart";
 import { CniLayout, nodeLayout } from "../../provider/src/plan/layout";

@@ -1,3 +1,7 @@
+/**
+ * The chart plan: chart version parsing, the computed values for each IPAM on both sides of the K3s
+ * gate, and which charts are installed in which order.
+ */
 import { expect } from "chai";
 import {
   computeValues,

@@ -1,3 +1,7 @@
+/**
+ * parseSafePath and parseDetection: the paths that may reach a node shell, and the strict reading of
+ * the detection script's output (every deviation refused, `error=` lines as DetectionErrors).
+ */
 import { expect } from "chai";
 import { MultusError } from "../../provider/src/errors";
 import {

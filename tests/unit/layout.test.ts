@@ -1,3 +1,7 @@
+/**
+ * The CNI layout: the October 2024 bin dir gate per minor line, a node's layout from its facts and
+ * overrides, the cluster layout the nodes must agree on, and layouts from pinned facts.
+ */
 import { expect } from "chai";
 import {
   CniLayout,

@@ -1,3 +1,7 @@
+/**
+ * Typed network specs rendered into NetworkAttachmentDefinition configs: each plugin's fields, the
+ * whereabouts configuration_path per layout, the K3s docs' golden NAD, and the pod annotation.
+ */
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -1,3 +1,7 @@
+/**
+ * The whole plan from validated inputs and a pinned layout: input validation, what planFor computes
+ * (values, charts, NADs, node script arguments) and that the same inputs give the same bytes.
+ */
 import { expect } from "chai";
 import { DEFAULT_CHART_VERSION } from "../../provider/src/plan/chart";
 import { pinnedLayout } from "../../provider/src/plan/layout";

@@ -1,3 +1,6 @@
+/**
+ * K3s versions: what parseK3sVersion accepts and refuses (quoting the input), toSemver and the order.
+ */
 import { expect } from "chai";
 import {
   compareK3sVersions,
