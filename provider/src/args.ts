@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { IpamPlugin, NetworkArgs } from "./networkArgs";
+import { INPUT_KEYS } from "./plan/inputKeys";
 
 /** An SSH jump host, as `@pulumi/command` takes it. */
 export interface ProxyArgs {
@@ -233,3 +234,15 @@ export interface MultusArgs {
    */
   kubeconfig?: pulumi.Input<string>;
 }
+
+/**
+ * INPUT_KEYS (what the component and `k3s-multus render` accept) against MultusArgs, at compile
+ * time, both ways: every entry is a key of MultusArgs (`satisfies`), and no key of MultusArgs is
+ * missing from it (the type below is `true` only then).
+ */
+INPUT_KEYS satisfies readonly (keyof MultusArgs)[];
+type IsTrue<T extends true> = T;
+/** `true`; compiling fails when a key of MultusArgs is missing from INPUT_KEYS. */
+export type InputKeysComplete = IsTrue<
+  [Exclude<keyof MultusArgs, (typeof INPUT_KEYS)[number]>] extends [never] ? true : false
+>;

@@ -86,7 +86,7 @@ export async function plainShapeInputs(inputs: pulumi.Inputs): Promise<pulumi.In
   const out: pulumi.Inputs = { ...inputs };
   await Promise.all(
     SHAPE_KEYS.map(async (key) => {
-      const v = inputs[key];
+      const v: unknown = inputs[key];
       if (!pulumi.Output.isInstance(v)) return;
       const r = await resolvedAtOnce(v);
       if (r === undefined) return;

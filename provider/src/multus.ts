@@ -169,10 +169,10 @@ function shapeIsPlain(args: MultusArgs): boolean {
     "k3sDataDir",
     "cniBinDir",
     "cniConfDir",
+    "cleanupOnDestroy",
   ]) {
     if (isOutput(a[key])) return false;
   }
-  if (isOutput(a.cleanupOnDestroy)) return false;
   const items = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
   if (items(a.ipam).some(isOutput)) return false;
   for (const n of items(a.nodes)) {
@@ -191,9 +191,12 @@ function plainView(args: MultusArgs): View {
   const nodes = Array.isArray(args.nodes) ? args.nodes : [];
   const networks = Array.isArray(args.networks) ? args.networks : [];
   const shapeNodes = Array.isArray(args.nodes)
-    ? args.nodes.map((n) =>
-        typeof n === "object" && n !== null && isOutput(n.host) ? { ...n, host: DEFERRED } : n,
-      )
+    ? args.nodes.map((n: unknown) => {
+        // A plain-JS caller may put anything in the list; validateShape says what is wrong.
+        if (typeof n !== "object" || n === null) return n;
+        const node = n as Record<string, unknown>;
+        return isOutput(node.host) ? { ...node, host: DEFERRED } : node;
+      })
     : args.nodes;
   return {
     shape: { ...(args as Record<string, unknown>), nodes: shapeNodes },
@@ -222,7 +225,10 @@ function lifted(args: MultusArgs, secrets: pulumi.Output<number>): pulumi.Output
       nodes: nodeList.map((_, i) => nodes.apply((l) => (l ?? [])[i]) as pulumi.Output<NodeArgs>),
       networks: networkList.map((_, i) => networks.apply((l) => (l ?? [])[i]) as pulumi.Output<NetworkArgs>),
       chart: args.chart,
-      hosts: nodeList.map((n) => String((n as Record<string, unknown> | null)?.host ?? "")),
+      hosts: nodeList.map((n) => {
+        const host = (n as Record<string, unknown> | null)?.host;
+        return typeof host === "string" ? host : "";
+      }),
       args,
     };
   });
@@ -257,8 +263,9 @@ function fieldsOf<K extends keyof NetworkArgs>(
       .output(network)
       .apply((n) => Object.fromEntries(keys.map((k) => [k, (n as Record<string, unknown>)[k]]))) as never;
   }
-  const n = network as NetworkArgs;
-  return pulumi.output(Object.fromEntries(keys.map((k) => [k, n[k]])) as Pick<NetworkArgs, K>) as never;
+  const n = network;
+  const picked: Partial<NetworkArgs> = Object.fromEntries(keys.map((k) => [k, n[k]]));
+  return pulumi.output(picked) as never;
 }
 
 /** Layouts: the cluster's, and each node's own (what its clean-up removes files from). */

@@ -1,3 +1,7 @@
+/**
+ * The provider behind the plugin: GetSchema from the schema generated at build time, and Construct
+ * of the Multus component (loaded lazily).
+ */
 import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
@@ -52,16 +56,17 @@ export class MultusProvider implements provider.Provider {
     return this.component;
   }
 
-  async getSchema(): Promise<string> {
+  getSchema(): Promise<string> {
     // A Construct often follows (YAML asks for the schema first): load the component meanwhile,
     // once this answer has been sent. A Construct that comes sooner loads it itself.
     if (!this.component && !this.warmUpTimer) {
       this.warmUpTimer = setTimeout(() => this.load(), WARM_UP_DELAY_MS);
       this.warmUpTimer.unref();
     }
-    return this.schemaText;
+    return Promise.resolve(this.schemaText);
   }
 
+  // async: a throw below must reach the SDK as a rejected promise, not a synchronous throw.
   async construct(
     name: string,
     type: string,

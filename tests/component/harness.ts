@@ -63,13 +63,12 @@ export interface Sent {
   /** Direct dependency URNs: explicit `dependsOn` plus the resources of Output inputs. */
   readonly dependencies: readonly string[];
   /** Dependency URNs per input property (the input-derived part of `dependencies`). */
-  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  readonly propertyDependencies: Readonly<Partial<Record<string, readonly string[]>>>;
   /** Provider reference `<urn>::<id>` ("" for the default provider). */
   readonly provider: string;
   readonly customTimeouts: { create: string; update: string; delete: string };
-  /** The inputs as the mock's newResource received them (secrets as `{[SIG_KEY]: SECRET_SIG, value}`). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resource inputs are free-form
-  readonly inputs: Record<string, any>;
+  /** The inputs as newResource received them (secrets as `{[SIG_KEY]: SECRET_SIG, value}`); read with `dig`. */
+  readonly inputs: Record<string, unknown>;
   /** The inputs exactly as serialized on the wire (unknowns as {@link UNKNOWN}). */
   readonly wire: Record<string, unknown>;
   /** Whether the (mock) engine created it. */
@@ -207,14 +206,15 @@ export async function startMocks(options: HarnessOptions = {}): Promise<Harness>
       throw new Error(`unexpected invoke ${args.token}`);
     },
     newResource: (args) => {
+      // MockResourceArgs types inputs as any: read them as the free-form record they are.
+      const inputs = args.inputs as Record<string, unknown>;
       activity++;
       const failure = options.fail?.(args.type, args.name);
       if (failure) throw failure;
-      const state: Record<string, unknown> = { ...args.inputs };
+      const state: Record<string, unknown> = { ...inputs };
       const computed = !preview || options.previewState === "known";
       if (args.type === COMMAND_TYPE) {
-        const stdout =
-          args.inputs.create === undefined ? "" : detectionOf(options, hostOf(args.inputs), preview);
+        const stdout = inputs.create === undefined ? "" : detectionOf(options, hostOf(inputs), preview);
         if (computed && stdout !== undefined) state.stdout = stdout;
         if (computed) state.stderr = "";
       }
@@ -261,6 +261,8 @@ export async function startMocks(options: HarnessOptions = {}): Promise<Harness>
           update: t?.getUpdate() ?? "",
           delete: t?.getDelete() ?? "",
         },
+        // The request is the SDK's own: getObject() is a google-protobuf Struct, typed structurally above.
+        // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
         inputs: object ? pulumi.runtime.deserializeProperties(object as Struct) : {},
         wire: object?.toJavaScript() ?? {},
         ok: !err,
@@ -289,15 +291,18 @@ export async function startMocks(options: HarnessOptions = {}): Promise<Harness>
     logs.push(hostLogLine(reason));
   };
   process.on("unhandledRejection", onRejection);
+  // Saved to be put back as the same method of the same stream; never called unbound.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const stdoutWrite = process.stdout.write;
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const stderrWrite = process.stderr.write;
   if (options.captureOutput) {
     const capture = (chunk: unknown): boolean => {
       logs.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
       return true;
     };
-    process.stdout.write = capture as typeof process.stdout.write;
-    process.stderr.write = capture as typeof process.stderr.write;
+    process.stdout.write = capture;
+    process.stderr.write = capture;
   }
   let stopped = false;
 

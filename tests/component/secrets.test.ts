@@ -184,7 +184,7 @@ describe("Multus component: secrets", () => {
     const { h, m } = await deploy(
       {
         ...argsWithSecrets(),
-        networks: [{ ...MACVLAN_WHEREABOUTS, master: pulumi.secret("eth0") as unknown as string }],
+        networks: [{ ...MACVLAN_WHEREABOUTS, master: pulumi.secret("eth0") }],
       },
       { detect: DETECT },
     );

@@ -41,7 +41,7 @@ export function previewScenarios(getEnv: () => E2eEnv): void {
   });
 
   after(async () => {
-    await stack?.run(["destroy", "--yes", "--skip-preview"]);
+    await stack.run(["destroy", "--yes", "--skip-preview"]);
   });
 
   it("a network's master unknown in a preview of an existing stack: updates and sames, never deletes", async () => {

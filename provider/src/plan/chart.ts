@@ -1,3 +1,8 @@
+/**
+ * The rke2-multus chart plan: the chart version, the values k3s-multus computes for a CNI layout
+ * and the IPAM plugins in use, the user's values merged over them and checked, and which charts to
+ * install in which order (rke2-multus-crd first where the version needs it).
+ */
 import deepmerge from "deepmerge";
 import * as semver from "semver";
 import { MultusError } from "../errors";
@@ -67,7 +72,7 @@ export function crdChartVersion(version: ChartVersion): string | undefined {
   if (!usesCrdChart(version)) return candidates[0]?.text;
   const below = candidates.filter((c) => semver.lte(c.sv, version.semver));
   const same = below.find((c) => c.sv === version.semver);
-  return (same ?? below[below.length - 1])?.text;
+  return (same ?? below.at(-1))?.text;
 }
 
 /** A Helm chart to install, in order. */

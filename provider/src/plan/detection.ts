@@ -1,3 +1,8 @@
+/**
+ * The strict parser of what provider/scripts/detect.sh prints (format version 1, docs/design.md):
+ * every line after the header is the next expected `key=value`; an `error=` line becomes a
+ * DetectionError with what to do about it.
+ */
 import { attempt, MultusError } from "../errors";
 import { parseSafePath } from "./paths";
 import { K3sVersion, parseK3sVersion } from "./version";
@@ -84,7 +89,8 @@ export function parseDetection(host: string, stdout: string): DetectedNode {
 
   for (const line of lines) {
     const m = ERROR_LINE.exec(line);
-    if (m) throw new DetectionError(host, m[1], m[2] ?? "");
+    // The detail group is optional: undefined when the line is only `error=<code>`.
+    if (m) throw new DetectionError(host, m[1], m.at(2) ?? "");
   }
   const start = lines.indexOf(DETECT_HEADER);
   if (start < 0) {

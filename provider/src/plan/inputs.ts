@@ -208,7 +208,8 @@ function precheckValues(chart: ChartSettings, ipam: readonly IpamPlugin[], overr
 export function validateInputs(input: PlanArgs): ValidatedInputs {
   // Typed callers always pass an object; a file read by the CLI or a plain-JS caller may not. The
   // value is not echoed: a list given by mistake may hold nodes with credentials.
-  if (typeof input !== "object" || input === null || Array.isArray(input))
+  const given: unknown = input;
+  if (typeof given !== "object" || given === null || Array.isArray(given))
     throw new MultusError("inputs", HIDDEN, "expected an object of Multus inputs");
   const args: PlanArgs = input;
   const nodes = parseNodes(args.nodes);
@@ -333,7 +334,8 @@ function refuseNoNodes(pinned: boolean, nodeCount: number, nodes: unknown): void
  * same rules, and messages, as {@link validateInputs} for the same fields. Throws {@link MultusError}.
  */
 export function validateShape(input: ShapeArgs): Shape {
-  if (typeof input !== "object" || input === null || Array.isArray(input))
+  const given: unknown = input;
+  if (typeof given !== "object" || given === null || Array.isArray(given))
     throw new MultusError("inputs", HIDDEN, "expected an object of Multus inputs");
   refuseUnknownInputs(input);
   const nodes = parseNodeShapes(input.nodes);

@@ -1,5 +1,9 @@
-import { HIDDEN, SECRET } from "./placeholders";
+/**
+ * The node list: SSH targets validated (host, port, user, proxy, sudo) with their credentials
+ * type-checked but never echoed, unique hosts and names.
+ */
 import { MultusError } from "../errors";
+import { HIDDEN, SECRET } from "./placeholders";
 import { parseBoolean, parseInteger, parseList } from "./names";
 import { didYouMean } from "./suggest";
 

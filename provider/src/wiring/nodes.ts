@@ -53,10 +53,10 @@ function connectionOf(w: NodeWiring, dialErrorLimit?: number) {
 function sudoOf(w: NodeWiring): boolean | pulumi.Output<boolean> {
   const node = w.node;
   if (pulumi.Output.isInstance(node))
-    return (node as pulumi.Output<pulumi.Unwrap<NodeArgs>>).apply((n) => n.sudo === true);
+    return (node as pulumi.Output<pulumi.Unwrap<NodeArgs>>).apply((n) => (n.sudo as unknown) === true);
   const sudo = (node as NodeArgs).sudo;
-  if (sudo === undefined || typeof sudo === "boolean") return sudo === true;
-  return pulumi.output(sudo).apply((s) => s === true);
+  if (sudo === undefined || typeof sudo === "boolean") return sudo ?? false;
+  return pulumi.output(sudo).apply((s) => (s as unknown) === true);
 }
 
 /** The detection command of one node: its stdout is the node's K3s facts. `redetect` replaces it. */
