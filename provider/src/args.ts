@@ -1,3 +1,7 @@
+/**
+ * The component's public input types (MultusArgs, NodeArgs, ProxyArgs, ChartArgs), from which the
+ * schema is generated: what decides the children is plain, everything else an Input.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { IpamPlugin, NetworkArgs } from "./networkArgs";
 import { INPUT_KEYS } from "./plan/inputKeys";

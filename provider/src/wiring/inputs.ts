@@ -1,3 +1,7 @@
+/**
+ * The component's inputs as its wiring reads them: the secrets they carry (recorded for the error
+ * messages), the check of every input every child's data is gated on, and errors as ResourceErrors.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { MultusArgs } from "../args";
 import { MultusError } from "../errors";
