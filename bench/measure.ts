@@ -10,7 +10,8 @@
  * 2. `reps` rounds; each round runs all three programs once, in an order rotated from round to
  *    round, so that each round is a paired sample (bench/run.ts takes per-round ratios).
  * 3. Last, one counting run per program (bench/counters.ts): Outputs, applies, SDK-tracked and all
- *    promises. Last because the hooks stay installed and would slow the timed runs.
+ *    promises (not all promises from 1000 nodes up: that hook makes the run minutes long). Last
+ *    because the hooks stay installed and would slow the timed runs.
  *
  * A run's time is from the start of construction until the mock monitor has received as many
  * registrations as the first run saw and the root component's outputs. Memory: heap retained after
@@ -243,7 +244,7 @@ async function countRuns(
   for (const variant of VARIANTS) {
     const { done } = await freshMocks(expected[variant]);
     await settle();
-    startCounting();
+    startCounting(size.nodes < 1000);
     run(variant, size, s);
     await done;
     counts[variant] = stopCounting();
