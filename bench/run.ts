@@ -32,7 +32,7 @@ type SizeSpec = Size & { reps: number };
 function defaultSizes(): SizeSpec[] {
   const sizes: SizeSpec[] = [];
   for (const nodes of [1, 10, 100])
-    for (const networks of [1, 10, 100]) sizes.push({ nodes, networks, reps: nodes >= 100 ? 5 : 21 });
+    for (const networks of [1, 10, 100]) sizes.push({ nodes, networks, reps: nodes >= 100 ? 5 : 11 });
   sizes.push({ nodes: 1000, networks: 1, reps: 2 });
   if (process.env.BENCH_GRID === "full") {
     sizes.push({ nodes: 1000, networks: 10, reps: 2 }, { nodes: 1000, networks: 100, reps: 2 });
