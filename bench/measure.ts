@@ -9,9 +9,9 @@
  *    inputs) are compared with the component's, and its dependency edges summed.
  * 2. `reps` rounds; each round runs all three programs once, in an order rotated from round to
  *    round, so that each round is a paired sample (bench/run.ts takes per-round ratios).
- * 3. Last, one counting run per program (bench/counters.ts): Outputs, applies, SDK-tracked and all
- *    promises (not all promises from 1000 nodes up: that hook makes the run minutes long). Last
- *    because the hooks stay installed and would slow the timed runs.
+ * 3. Last (unless `"count": false`), one counting run per program (bench/counters.ts): Outputs,
+ *    applies, SDK-tracked and all promises (not all promises from 1000 nodes up: that hook makes
+ *    the run minutes long). Last because the hooks stay installed and would slow the timed runs.
  *
  * A run's time is from the start of construction until the mock monitor has received as many
  * registrations as the first run saw and the root component's outputs. Memory: heap retained after
@@ -62,7 +62,8 @@ export interface WorkerResult {
   readonly resources: Readonly<Record<Variant, number>>;
   /** Dependency edges (URNs in each registration's dependency list), summed over the registrations. */
   readonly edges: Readonly<Record<Variant, number>>;
-  readonly counts: Readonly<Record<Variant, Counts>>;
+  /** Undefined when not counted (1000 nodes in the default grid: minutes more for numbers that scale linearly). */
+  readonly counts?: Readonly<Record<Variant, Counts>>;
 }
 
 export interface ColdResult {
@@ -252,7 +253,7 @@ async function countRuns(
   return counts;
 }
 
-async function measureSize(size: Size, reps: number): Promise<WorkerResult> {
+async function measureSize(size: Size, reps: number, count: boolean): Promise<WorkerResult> {
   const s = staticInputs("multus", size);
   const first = await firstRuns(size, s);
   const samples: Sample[] = [];
@@ -261,7 +262,7 @@ async function measureSize(size: Size, reps: number): Promise<WorkerResult> {
     if (round % 2) order.reverse();
     for (const v of order) samples.push(await sample(v, round, size, s, first.resources[v]));
   }
-  const counts = await countRuns(size, s, first.resources);
+  const counts = count ? await countRuns(size, s, first.resources) : undefined;
   return { size, samples, ...first, counts };
 }
 
@@ -280,9 +281,15 @@ async function main(): Promise<void> {
   // tsx turns source maps on; they make every stack the SDK captures (one per resource and per
   // promise) several times slower. Measure the compiled JS as plain node runs it.
   process.setSourceMapsEnabled(false);
-  const spec = JSON.parse(process.argv[2] ?? "{}") as Size & { reps?: number; cold?: Variant };
+  const spec = JSON.parse(process.argv[2] ?? "{}") as Size & {
+    reps?: number;
+    cold?: Variant;
+    count?: boolean;
+  };
   const size: Size = { nodes: spec.nodes, networks: spec.networks };
-  const result = spec.cold ? await cold(spec.cold, size) : await measureSize(size, spec.reps ?? 3);
+  const result = spec.cold
+    ? await cold(spec.cold, size)
+    : await measureSize(size, spec.reps ?? 3, spec.count ?? true);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

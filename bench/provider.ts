@@ -14,9 +14,10 @@
  *   - stock (BENCH_STOCK=1): `main` exporting the Multus class, so that run-plugin hosts the stock
  *     ComponentProvider, which infers the schema with the TypeScript compiler (~3 s per start).
  *
- *   npx tsx bench/provider.ts [--runs N]     print the results (default 7 rounds)
+ *   npx tsx bench/provider.ts [--runs N]     print the results (default 9 rounds)
  *   benchProvider()                           the same, as markdown, for bench/run.ts
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -32,6 +33,29 @@ export interface ProviderSample {
   readonly constructMs: number;
   /** Spawn until Construct returned. */
   readonly totalMs: number;
+  /** CPU time (user + system) of the plugin process over the same span: steadier on a shared machine. */
+  readonly cpuMs: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (CLK_TCK). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system) a process has used so far, ms; NaN where /proc is not available. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
 }
 
 export interface PathResult {
@@ -153,12 +177,14 @@ async function runOnce(
     const t2 = performance.now();
     await plugin.construct("bench", PINNED_INPUTS, { monitorAddress: engine.monitorAddress });
     const t3 = performance.now();
+    const cpuMs = processCpuMs(plugin.child.pid);
     return {
       sample: {
         startMs: t1 - t0,
         getSchemaMs: p.getSchema ? t2 - t1 : NaN,
         constructMs: t3 - t2,
         totalMs: t3 - t0,
+        cpuMs,
       },
       schema,
       resources: engine.registrations.map((r) => r.type).sort(),
@@ -257,6 +283,7 @@ const COLUMNS: readonly [keyof ProviderSample, string][] = [
   ["getSchemaMs", "GetSchema"],
   ["constructMs", "Construct"],
   ["totalMs", "total"],
+  ["cpuMs", "plugin CPU"],
 ];
 
 const LABELS: Record<PathName, string> = {
@@ -273,10 +300,11 @@ function pairedTotal(
   b: ProviderBench,
   a: PathName,
   over: PathName,
+  key: "totalMs" | "cpuMs" = "totalMs",
 ): { text: string; median: number; max: number } {
   const x = b.results.find((r) => r.path === a)?.samples ?? [];
   const y = b.results.find((r) => r.path === over)?.samples ?? [];
-  const ratios = x.map((s, i) => s.totalMs / (y[i]?.totalMs ?? NaN)).filter((r) => !Number.isNaN(r));
+  const ratios = x.map((s, i) => s[key] / (y[i]?.[key] ?? NaN)).filter((r) => !Number.isNaN(r));
   if (!ratios.length) return { text: "—", median: NaN, max: NaN };
   const median = percentile(ratios, 50);
   const min = Math.min(...ratios);
@@ -304,22 +332,24 @@ export function formatProvider(b: ProviderBench): string {
         : r.max > TARGET
           ? " — met (spread crosses)"
           : " — met";
-  const warmPatched = pairedTotal(b, "ours", "floorPatched");
-  const warmPlain = pairedTotal(b, "ours", "floor");
-  const cold = pairedTotal(b, "oursCold", "floorPatchedCold");
+  const ratio = (a: PathName, over: PathName) => {
+    const cpu = pairedTotal(b, a, over, "cpuMs");
+    const wall = pairedTotal(b, a, over, "totalMs");
+    return `${cpu.text}${verdict(cpu)} (wall time: ${wall.text})`;
+  };
   const ours = b.results.find((r) => r.path === "ours");
   const lines = [
-    `Each path started ${b.runs} times through run-plugin, as the engine launches a Node.js plugin, in rounds (every path once per round, order rotated); ms, median (min–max). Construct with pinned facts (no SSH): ours registers ${ours?.resources.length ?? "?"} resources, the floor 1 (an empty component).`,
+    `Each path started ${b.runs} times through run-plugin, as the engine launches a Node.js plugin, in rounds (every path once per round, order rotated); ms, median (min–max). Construct with pinned facts (no SSH): ours registers ${ours?.resources.length ?? "?"} resources, the floor 1 (an empty component). Plugin CPU: user + system time of the plugin process from spawn until Construct returned (/proc), the steadier measure on a shared machine.`,
     "",
     `| path | ${COLUMNS.map(([, h]) => h).join(" | ")} |`,
     `| --- | ${COLUMNS.map(() => "---:").join(" | ")} |`,
     ...rows,
     "",
-    "Per-round ratios of the totals (start + GetSchema + Construct), median (min–max); target ≤ 1.15:",
+    "Per-round ratios of start + GetSchema + Construct, plugin CPU time (wall time beside it), median (min–max); target ≤ 1.15:",
     "",
-    `- ours / floor with our SDK patches: ${warmPatched.text}${verdict(warmPatched)}`,
-    `- ours / floor with the plain SDK: ${warmPlain.text}${verdict(warmPlain)}`,
-    `- cold (Construct first), ours / floor with our SDK patches: ${cold.text}${verdict(cold)}`,
+    `- ours / floor with our SDK patches: ${ratio("ours", "floorPatched")}`,
+    `- ours / floor with the plain SDK: ${ratio("ours", "floor")}`,
+    `- cold (Construct first), ours / floor with our SDK patches: ${ratio("oursCold", "floorPatchedCold")}`,
   ];
   if (b.results.some((r) => r.path === "stock")) {
     lines.push(`- stock / ours: ${pairedTotal(b, "stock", "ours").text}`);
@@ -335,13 +365,13 @@ export function formatProvider(b: ProviderBench): string {
 }
 
 /** For bench/run.ts: measures the paths and returns the markdown section. */
-export async function benchProvider(runs = 7): Promise<string> {
+export async function benchProvider(runs = 9): Promise<string> {
   return formatProvider(await measureProvider(runs));
 }
 
 if (require.main === module) {
   const at = process.argv.indexOf("--runs");
-  const runs = at >= 0 ? Number(process.argv[at + 1]) : 7;
+  const runs = at >= 0 ? Number(process.argv[at + 1]) : 9;
   benchProvider(runs).then(
     (text) => console.log(text),
     (e: unknown) => {
