@@ -115,12 +115,12 @@ async function freshMocks(expected: number | undefined, record?: Registration[])
   await pulumi.runtime.setMocks(
     {
       newResource: (a) => {
-        record?.push({ type: a.type, name: a.name, inputs: a.inputs });
+        record?.push({ type: a.type, name: a.name, inputs: a.inputs as Record<string, unknown> });
         count++;
         check();
-        const state: Record<string, unknown> = { ...a.inputs };
-        if (a.type === "command:remote:Command" && a.inputs.create !== undefined)
-          state.stdout = DETECT_STDOUT;
+        const inputs = a.inputs as Record<string, unknown>;
+        const state: Record<string, unknown> = { ...inputs };
+        if (a.type === "command:remote:Command" && inputs.create !== undefined) state.stdout = DETECT_STDOUT;
         if (a.type === "kubernetes:helm.sh/v3:Release") state.status = { status: "deployed" };
         return { id: `${a.name}-id`, state };
       },
@@ -294,7 +294,8 @@ async function main(): Promise<void> {
 }
 
 // Run as a script (tsx does not set require.main to this module).
-if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === __filename) {
+const script = process.argv.at(1);
+if (script !== undefined && path.resolve(script) === __filename) {
   main().catch((e: unknown) => {
     console.error(e);
     process.exit(1);

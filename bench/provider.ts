@@ -202,7 +202,7 @@ function machine(): ProviderBench["machine"] {
   const pulumi = (JSON.parse(fs.readFileSync(pulumiPkg, "utf8")) as { version: string }).version;
   return {
     nproc: os.availableParallelism(),
-    cpu: cpu ?? os.cpus()[0]?.model ?? "unknown",
+    cpu: cpu ?? os.cpus().at(0)?.model ?? "unknown",
     node: process.version,
     pulumi,
   };

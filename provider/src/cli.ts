@@ -186,8 +186,8 @@ function script(argv: string[], io: Io): void {
     whereabouts: { type: "boolean" },
     owner: { type: "string" },
   });
+  if (positionals.length === 0) throw new UsageError("script: say which: detect, claim or cleanup");
   const [which, ...rest] = positionals;
-  if (which === undefined) throw new UsageError("script: say which: detect, claim or cleanup");
   const name = Object.hasOwn(SCRIPTS, which) ? SCRIPTS[which] : undefined;
   if (name === undefined) throw new UsageError(`script: unknown script ${JSON.stringify(which)}`);
   if (rest.length) throw new UsageError(`script: unexpected argument ${JSON.stringify(rest[0])}`);
@@ -229,7 +229,7 @@ function script(argv: string[], io: Io): void {
 export function run(argv: readonly string[], io: Io = processIo): number {
   const [command, ...rest] = argv;
   try {
-    if (command === undefined) throw new UsageError("say what to do: render or script");
+    if (argv.length === 0) throw new UsageError("say what to do: render or script");
     if (
       command === "--help" ||
       command === "-h" ||

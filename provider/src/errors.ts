@@ -38,6 +38,9 @@ export function redactCredentials(text: string): string {
     .replace(/(^|[\s"'(,;=[])[^\s"'/:@(),;=[]{1,256}:[^\s"'/]*@(?=[A-Za-z0-9[])/g, `$1${REDACTED}@`);
 }
 
+/** JSON.stringify as it behaves: undefined for undefined, functions and symbols (its typing says string). */
+const json: (value: unknown) => string | undefined = JSON.stringify;
+
 /** A short, printable rendering of a refused value. Strings are JSON-quoted so that control characters show. */
 export function describe(input: unknown): string {
   if (input === undefined) return "(missing)";
@@ -45,10 +48,12 @@ export function describe(input: unknown): string {
     return input.length > 120 ? `${JSON.stringify(input.slice(0, 120))}…` : JSON.stringify(input);
   let text: string;
   try {
-    text = JSON.stringify(input) ?? String(input);
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- last resort for what JSON cannot show
+    text = json(input) ?? String(input);
   } catch {
     // BigInt, cycles, or an object without a usable toString (null prototype): never throw here.
     try {
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- as above; Object's format is acceptable
       text = String(input);
     } catch {
       text = Object.prototype.toString.call(input);

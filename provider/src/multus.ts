@@ -83,7 +83,8 @@ export class Multus extends pulumi.ComponentResource {
 
   constructor(name: string, args: MultusArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MULTUS_TYPE, name, {}, opts);
-    const given = args ?? {};
+    // A plain-JS or YAML caller may give no args at all.
+    const given = (args as MultusArgs | undefined) ?? {};
     const inputs = validatedInputs(this, given);
     const wired = inputs.apply((v) => wire(this, name, v, given));
     const layout = wired.apply((w) => w.layout);

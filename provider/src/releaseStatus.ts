@@ -19,13 +19,17 @@ export interface ReleaseStatus {
   status: string;
 }
 
+type HelmStatus = k8s.types.output.helm.v3.ReleaseStatus;
+type ReportedStatus = Partial<HelmStatus> & Pick<HelmStatus, "status">;
+
 /**
  * The release's status, reduced to {@link ReleaseStatus}; fields Helm did not report are left out.
  * A release whose provider reported no status at all gives no status either (as `releaseStatus`
  * then has no value), rather than failing the component's outputs.
  */
 export function releaseStatusOf(release: k8s.helm.v3.Release): pulumi.Output<ReleaseStatus> {
-  return release.status.apply((s: k8s.types.output.helm.v3.ReleaseStatus | undefined) => {
+  // The provider leaves out what Helm did not report, though the output type marks every field as set.
+  return release.status.apply((s: ReportedStatus | undefined) => {
     if (s === undefined) return undefined as unknown as ReleaseStatus;
     const out: ReleaseStatus = { status: s.status };
     if (s.name !== undefined) out.name = s.name;

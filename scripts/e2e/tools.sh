@@ -2,7 +2,7 @@
 # scripts/e2e/tools.sh: builds the real programs the end-to-end tests run
 # (helm, the reference CNI plugins, the Pulumi CLI and its language hosts,
 # the command and kubernetes providers, kine, kube-apiserver, multus,
-# whereabouts) from the Go module proxy into a cache outside the repository.
+# whereabouts, and our data-plane helpers from scripts/e2e/dataplane) from the Go module proxy into a cache outside the repository.
 # Idempotent: it builds only what is missing, prints what it built and how
 # long each took, and records every binary in $CACHE/VERSIONS.
 #
@@ -46,7 +46,7 @@ UNSERVED="flannel pulumi-language-go pulumi-resource-command"
 TOOLS="helm cni-plugins flannel pulumi pulumi-language-nodejs
   pulumi-language-python pulumi-language-go pulumi-language-yaml
   pulumi-resource-command kine kube-apiserver pulumi-resource-kubernetes
-  multus whereabouts"
+  multus whereabouts dataplane"
 
 export CGO_ENABLED=0
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
@@ -67,13 +67,22 @@ outputs() {
     kube-apiserver) echo "$BIN/kube-apiserver" ;;
     multus) printf '%s\n' "$BIN/multus" "$BIN/thin_entrypoint" ;;
     whereabouts) printf '%s\n' "$BIN/whereabouts" "$BIN/ip-control-loop" ;;
+    dataplane)
+      printf '%s\n' "$BIN/k3sm-cni-driver" "$BIN/k3sm-netns-forward"
+      for f in $WHEREABOUTS_SCRIPTS; do echo "$CACHE/images/whereabouts/$f"; done
+      ;;
     *) return 1 ;;
   esac
 }
 
-# missing NAME: prints the outputs of NAME that do not exist yet
+# missing NAME: prints the outputs of NAME that do not exist yet (for our own
+# dataplane programs also when built from other sources than the repository's)
 missing() {
   local f
+  if [ "$1" = dataplane ] && ! dataplane_current; then
+    outputs dataplane
+    return 0
+  fi
   for f in $(outputs "$1"); do [ -x "$f" ] || echo "$f"; done
 }
 
@@ -379,6 +388,46 @@ stamp_whereabouts() {
     "$(smoke env -u CNI_COMMAND "$BIN/whereabouts" </dev/null)"
   record ip-control-loop "$m@$WHEREABOUTS_VERSION" "$rev" "$1" \
     "$(smoke "$BIN/ip-control-loop" --help)"
+}
+
+# dataplane: our own two programs for tests/dataplane (sources in the
+# repository, scripts/e2e/dataplane): k3sm-cni-driver runs the CNI chain as
+# containerd's go-cni does (libcni), k3sm-netns-forward makes the API server
+# reachable inside a simulated node's network namespace. The sources are
+# copied into the cache first (the build never writes into the repository).
+# Also the whereabouts image's scripts, from whereabouts' own module.
+DATAPLANE_SRC="$(cd "$(dirname "$0")" && pwd)/dataplane"
+WHEREABOUTS_SCRIPTS="install-cni.sh lib.sh token-watcher.sh"
+build_dataplane() {
+  local dir f
+  rm -rf "${SRC:?}/dataplane"
+  cp -R "$DATAPLANE_SRC" "$SRC/dataplane"
+  cd "$SRC/dataplane"
+  gobuild -o "$BIN/k3sm-cni-driver" ./cni-driver
+  gobuild -o "$BIN/k3sm-netns-forward" ./netns-forward
+  dir="$(go mod download -json "github.com/k8snetworkplumbingwg/whereabouts@$WHEREABOUTS_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  mkdir -p "$CACHE/images/whereabouts"
+  for f in $WHEREABOUTS_SCRIPTS; do
+    install -m 0755 "$dir/script/$f" "$CACHE/images/whereabouts/$f"
+  done
+}
+# dataplane_sum: a digest of the sources (go.mod, go.sum, the programs)
+dataplane_sum() {
+  cat "$DATAPLANE_SRC"/go.mod "$DATAPLANE_SRC"/go.sum "$DATAPLANE_SRC"/*/main.go | sha256sum | cut -c1-12
+}
+# dataplane_current: true when VERSIONS records a build of these sources
+dataplane_current() {
+  [ -f "$VERSIONS" ] && awk -F '\t' -v m="scripts/e2e/dataplane@$(dataplane_sum)" \
+    '$1 == "k3sm-cni-driver" && $2 == m { f = 1 } END { exit !f }' "$VERSIONS"
+}
+stamp_dataplane() {
+  local sum
+  sum="$(dataplane_sum)"
+  record k3sm-cni-driver "scripts/e2e/dataplane@$sum" "-" "$1" \
+    "$(smoke "$BIN/k3sm-cni-driver")"
+  record k3sm-netns-forward "scripts/e2e/dataplane@$sum" "-" "$1" \
+    "$(smoke "$BIN/k3sm-netns-forward" -h)"
 }
 
 # ------------------------------------------------------------------- main

@@ -255,7 +255,7 @@ export function compatTable(cells: readonly Cell[]): string {
   const rows: { from: string; to: string; cols: string[]; reasons: string[] }[] = [];
   for (const version of versions) {
     const r = rowOf(version);
-    const last = rows[rows.length - 1];
+    const last = rows.at(-1);
     if (
       last &&
       JSON.stringify(last.cols) === JSON.stringify(r.cols) &&

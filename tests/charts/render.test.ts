@@ -23,7 +23,7 @@ import {
   runMatrix,
   tableInReadme,
 } from "./matrix";
-import { K8sObject, parseManifests, verifyMultus } from "./verify";
+import { K8sObject, parseManifests, PodSpec, verifyMultus } from "./verify";
 
 const label = (c: Cell) => `${c.version} on ${c.k3s.id} with ${c.ipam.join("+")}`;
 
@@ -103,56 +103,70 @@ describe("charts: every published rke2-multus rendered by real Helm", function (
       if (!r.ok) throw new Error(r.error);
       objects = parseManifests(r.yaml);
     });
-    const ds = (o: K8sObject[], name: string): K8sObject => {
-      const found = o.find((x) => x.kind === "DaemonSet" && x.metadata.name === name);
-      if (!found) throw new Error(`no DaemonSet ${name} in the render`);
+    // Each mutation edits one field of the parsed render; a missing object fails the test by name.
+    const pod = (o: K8sObject[], name: string): PodSpec => {
+      const found = o.find((x) => x.kind === "DaemonSet" && x.metadata?.name === name)?.spec?.template?.spec;
+      if (!found) throw new Error(`no DaemonSet ${name} with a pod spec in the render`);
       return found;
     };
+    const one = <T>(items: T[] | undefined, match: (item: T) => boolean, what: string): T => {
+      const found = items?.find(match);
+      if (found === undefined) throw new Error(`no ${what} in the render`);
+      return found;
+    };
+    const first = <T>(items: T[] | undefined, what: string): T => one(items, () => true, what);
     const mutations: { name: string; mutate: (o: K8sObject[]) => void; problem: RegExp }[] = [
       { name: "unmutated", mutate: () => undefined, problem: /^$/ },
       {
         name: "conf dir hostPath moved",
-        mutate: (o) =>
-          (ds(o, "multus").spec.template.spec.volumes.find((x: K8sObject) => x.name === "cni").hostPath.path =
-            "/etc/cni/net.d"),
+        mutate: (o) => {
+          one(pod(o, "multus").volumes, (x) => x.name === "cni", "volume cni").hostPath = {
+            path: "/etc/cni/net.d",
+          };
+        },
         problem: /00-multus\.conflist .* lands on host path \/etc\/cni\/net\.d\/00-multus\.conflist/,
       },
       {
         name: "a duplicate mountPath",
         mutate: (o) => {
-          const c = ds(o, "multus").spec.template.spec.containers[0];
-          c.volumeMounts.push({ ...c.volumeMounts[0] });
+          const c = first(pod(o, "multus").containers, "multus container");
+          c.volumeMounts?.push({ ...first(c.volumeMounts, "multus volumeMount") });
         },
         problem: /duplicate mountPath/,
       },
       {
         name: "an amd64 pin",
-        mutate: (o) =>
-          (ds(o, "whereabouts").spec.template.spec.nodeSelector = { "kubernetes.io/arch": "amd64" }),
+        mutate: (o) => {
+          pod(o, "whereabouts").nodeSelector = { "kubernetes.io/arch": "amd64" };
+        },
         problem: /pins kubernetes\.io\/arch/,
       },
       {
         name: "the DHCP cleanup removing the container's socket",
-        mutate: (o) =>
-          (ds(o, "multus-dhcp").spec.template.spec.initContainers[0].command = [
+        mutate: (o) => {
+          first(pod(o, "multus-dhcp").initContainers, "multus-dhcp init container").command = [
             "rm",
             "-f",
             "/run/cni/dhcp.sock",
-          ]),
+          ];
+        },
         problem: /not the host's \/run\/cni\/dhcp\.sock/,
       },
       {
         name: "Whereabouts' conf dir mounted at /host/etc/cni/net.d",
         mutate: (o) => {
-          const c = ds(o, "whereabouts").spec.template.spec.containers[0];
-          c.env = c.env.filter((e: K8sObject) => e.name !== "CNI_CONF_DIR");
-          c.volumeMounts.find((m: K8sObject) => m.name === "cni-net-dir").mountPath = "/host/etc/cni/net.d";
+          const c = first(pod(o, "whereabouts").containers, "whereabouts container");
+          c.env = c.env?.filter((e) => e.name !== "CNI_CONF_DIR");
+          one(c.volumeMounts, (m) => m.name === "cni-net-dir", "volumeMount cni-net-dir").mountPath =
+            "/host/etc/cni/net.d";
         },
         problem: /whereabouts\.conf names kubeconfig \/etc\/cni\/net\.d\/whereabouts\.d/,
       },
       {
         name: "a one-dash flag",
-        mutate: (o) => ds(o, "multus").spec.template.spec.containers[0].args.push("-multus-log-to-stderr"),
+        mutate: (o) => {
+          first(pod(o, "multus").containers, "multus container").args?.push("-multus-log-to-stderr");
+        },
         problem: /"-multus-log-to-stderr" is not a --flag/,
       },
     ];

@@ -23,9 +23,37 @@
 import { parseAllDocuments } from "yaml";
 import { CniLayout } from "../../provider/src/plan/layout";
 
-// Rendered Kubernetes objects are free-form: read them through this loose shape.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type K8sObject = Record<string, any>;
+/** A rendered Kubernetes object: free-form, typed only in the fields the checks read (all optional). */
+export interface K8sObject {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  spec?: { template?: PodTemplate };
+  [key: string]: unknown;
+}
+
+/** A DaemonSet's pod template. */
+export interface PodTemplate {
+  metadata?: { annotations?: Record<string, string> };
+  spec?: PodSpec;
+  [key: string]: unknown;
+}
+
+/** The fields of a pod spec the checks read. */
+export interface PodSpec {
+  containers?: Container[];
+  initContainers?: Container[];
+  volumes?: Volume[];
+  nodeSelector?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/** A pod volume: a hostPath or a ConfigMap, for these charts. */
+export interface Volume {
+  name: string;
+  hostPath?: { path?: string };
+  configMap?: { name?: string };
+  [key: string]: unknown;
+}
 
 /** The objects of a multi-document YAML stream (empty documents dropped). */
 export function parseManifests(yaml: string): K8sObject[] {
@@ -34,7 +62,8 @@ export function parseManifests(yaml: string): K8sObject[] {
     .filter((o): o is K8sObject => typeof o === "object" && o !== null);
 }
 
-interface Container {
+/** The fields of a container the checks read. */
+export interface Container {
   name: string;
   command?: string[];
   args?: string[];
@@ -50,7 +79,7 @@ class Placed {
   ) {}
 
   get label(): string {
-    return `DaemonSet ${this.ds.metadata?.name}/${this.container.name}`;
+    return `DaemonSet ${this.ds.metadata?.name ?? "(unnamed)"}/${this.container.name}`;
   }
 
   /** The host path a container path resolves to, through the longest mount above it; undefined if none or not a hostPath. */
@@ -61,11 +90,9 @@ class Placed {
           containerPath === m.mountPath || containerPath.startsWith(`${m.mountPath.replace(/\/$/, "")}/`),
       )
       .sort((a, b) => b.mountPath.length - a.mountPath.length);
-    const mount = mounts[0];
+    const mount = mounts.at(0);
     if (!mount) return undefined;
-    const volume = (this.ds.spec?.template?.spec?.volumes ?? []).find(
-      (v: K8sObject) => v.name === mount.name,
-    );
+    const volume = (this.ds.spec?.template?.spec?.volumes ?? []).find((v) => v.name === mount.name);
     const hostDir = volume?.hostPath?.path;
     if (typeof hostDir !== "string") return undefined;
     const rest = containerPath.slice(mount.mountPath.replace(/\/$/, "").length);
@@ -99,7 +126,8 @@ function parseFlags(args: readonly string[], problems: string[], label: string):
   const flags = new Map<string, string>();
   for (const arg of args) {
     const m = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(arg);
-    if (m) flags.set(m[1], m[2] ?? "true");
+    if (m)
+      flags.set(m[1], m.at(2) ?? "true"); // `--name` alone: group 2 is unset
     else
       problems.push(
         `${label}: argument ${JSON.stringify(arg)} is not a --flag[=value] the entrypoint accepts`,
@@ -115,13 +143,11 @@ const expectHost = (problems: string[], what: string, got: string | undefined, w
 
 /** Checks valid for every DaemonSet: mounts name volumes, mountPaths are unique, ConfigMaps exist, no arch pin. */
 function checkPods(objects: readonly K8sObject[], problems: string[]): void {
-  const configMaps = new Set(
-    objects.filter((o) => o.kind === "ConfigMap").map((o) => o.metadata?.name as string),
-  );
+  const configMaps = new Set(objects.filter((o) => o.kind === "ConfigMap").map((o) => o.metadata?.name));
   for (const ds of daemonSets(objects)) {
     const spec = ds.spec?.template?.spec ?? {};
-    const name = `DaemonSet ${ds.metadata?.name}`;
-    const volumes = new Map<string, K8sObject>((spec.volumes ?? []).map((v: K8sObject) => [v.name, v]));
+    const name = `DaemonSet ${ds.metadata?.name ?? "(unnamed)"}`;
+    const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
     for (const c of [...containersOf(ds, true), ...containersOf(ds)]) {
       const seen = new Set<string>();
       for (const m of c.volumeMounts ?? []) {
@@ -217,7 +243,7 @@ function checkDhcp(
   wanted: boolean,
   problems: string[],
 ): void {
-  const found = find(objects, (c) => c.command?.[1] === "daemon" && /\/dhcp$/.test(c.command?.[0] ?? ""));
+  const found = find(objects, (c) => c.command?.[1] === "daemon" && /\/dhcp$/.test(c.command.at(0) ?? ""));
   if (!wanted) {
     if (found.length > 0) problems.push("renders a DHCP daemon although no network uses DHCP");
     return;
@@ -333,8 +359,8 @@ export function verifyMultus(
 }
 
 /** The pod templates of the Multus and Whereabouts DaemonSets, by DaemonSet name. */
-export function podTemplates(objects: readonly K8sObject[]): Map<string, K8sObject> {
+export function podTemplates(objects: readonly K8sObject[]): Map<string, PodTemplate> {
   return new Map(
-    daemonSets(objects).map((ds) => [ds.metadata?.name as string, ds.spec?.template as K8sObject]),
+    daemonSets(objects).map((ds) => [ds.metadata?.name as string, ds.spec?.template as PodTemplate]),
   );
 }

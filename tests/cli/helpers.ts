@@ -69,8 +69,8 @@ export function tempFile(name: string, content: string): string {
 export interface Registered {
   readonly type: string;
   readonly name: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resource inputs are free-form
-  readonly inputs: Record<string, any>;
+  /** Free-form: read nested fields with `dig` (tests/helpers/dig.ts). */
+  readonly inputs: Record<string, unknown>;
 }
 
 /** What the component registered, or the error it failed with. */
@@ -101,8 +101,10 @@ export async function runComponent(args: Record<string, unknown>, name = "multus
   await pulumi.runtime.setMocks(
     {
       newResource: (a) => {
-        registrations.push({ type: a.type, name: a.name, inputs: a.inputs });
-        const state: Record<string, unknown> = { ...a.inputs };
+        // MockResourceArgs types inputs as any: read them as the free-form record they are.
+        const inputs = a.inputs as Record<string, unknown>;
+        registrations.push({ type: a.type, name: a.name, inputs });
+        const state: Record<string, unknown> = { ...inputs };
         if (a.type === RELEASE_TYPE) state.status = { status: "deployed" };
         if (a.type === COMMAND_TYPE) state.stdout = "";
         return { id: `${a.name}-id`, state };
@@ -143,6 +145,6 @@ export async function runComponent(args: Record<string, unknown>, name = "multus
     return { registrations, error };
   } finally {
     process.removeListener("unhandledRejection", onRejection);
-    for (const l of saved) process.on("unhandledRejection", l as NodeJS.UnhandledRejectionListener);
+    for (const l of saved) process.on("unhandledRejection", l);
   }
 }

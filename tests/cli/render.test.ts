@@ -21,6 +21,7 @@ import {
   unwrapSecrets,
 } from "./helpers";
 import { compactScript } from "../../provider/src/node/scripts";
+import { dig } from "../helpers/dig";
 
 /** The last K3s before the October 2024 bin-dir gate on the 1.30 line, and the first after it. */
 const OLD = "v1.30.5+k3s1";
@@ -169,8 +170,14 @@ function ok(r: CliResult): string {
   return r.stdout;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed manifests are free-form
-type Doc = Record<string, any>;
+/** A parsed manifest: free-form, typed in the fields every object has; read deeper with `dig`. */
+interface Doc {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string };
+  spec?: Record<string, unknown>;
+  [key: string]: unknown;
+}
 
 function documents(stdout: string): Doc[] {
   const docs = parseAllDocuments(stdout);
@@ -197,23 +204,23 @@ describe("cli: k3s-multus render equals what the component registers", function 
       it("renders one HelmChart per Helm release, CRD chart first, with the same chart settings", function () {
         const charts = documents(stdout).filter((d) => d.kind === "HelmChart");
         const releases = registered.filter((r) => r.type === RELEASE_TYPE);
-        expect(charts.map((h) => h.spec.chart)).to.deep.equal(
+        expect(charts.map((h) => h.spec?.chart)).to.deep.equal(
           releases.length === 2 ? ["rke2-multus-crd", "rke2-multus"] : ["rke2-multus"],
         );
         expect(releases.map((r) => r.inputs.chart).sort()).to.deep.equal(
-          charts.map((h) => h.spec.chart).sort(),
+          charts.map((h) => h.spec?.chart).sort(),
         );
         for (const h of charts) {
-          const r = releases.find((x) => x.inputs.chart === h.spec.chart);
-          if (!r) throw new Error(`no release for ${h.spec.chart}`);
+          const r = releases.find((x) => x.inputs.chart === h.spec?.chart);
+          if (!r) throw new Error(`no release for ${JSON.stringify(h.spec?.chart)}`);
           expect(h.apiVersion).to.equal("helm.cattle.io/v1");
-          expect(h.metadata.name, "release name").to.equal(r.inputs.name);
-          expect(h.spec.version).to.equal(r.inputs.version);
-          expect(h.spec.targetNamespace).to.equal(r.inputs.namespace);
-          expect(h.spec.repo).to.equal((unwrapSecrets(r.inputs.repositoryOpts) as { repo: string }).repo);
-          expect(h.spec.timeout).to.equal(`${r.inputs.timeout}s`);
-          expect(parse(h.spec.valuesContent as string), "values").to.deep.equal(r.inputs.values);
-          expect(h.spec.valuesContent, "valuesContent bytes").to.equal(stableYaml(r.inputs.values));
+          expect(h.metadata?.name, "release name").to.equal(r.inputs.name);
+          expect(h.spec?.version).to.equal(r.inputs.version);
+          expect(h.spec?.targetNamespace).to.equal(r.inputs.namespace);
+          expect(h.spec?.repo).to.equal((unwrapSecrets(r.inputs.repositoryOpts) as { repo: string }).repo);
+          expect(h.spec?.timeout).to.equal(`${r.inputs.timeout as number}s`);
+          expect(parse(h.spec?.valuesContent as string) as unknown, "values").to.deep.equal(r.inputs.values);
+          expect(h.spec?.valuesContent, "valuesContent bytes").to.equal(stableYaml(r.inputs.values));
         }
       });
 
@@ -222,7 +229,7 @@ describe("cli: k3s-multus render equals what the component registers", function 
         if (!release) throw new Error("no rke2-multus release");
         const values = ok(cli(["render", "-f", file, ...flagArgs(c), "--values-only"]));
         expect(values).to.equal(stableYaml(release.inputs.values));
-        expect(release.inputs.values.config.cni_conf.binDir).to.equal(c.binDir);
+        expect(dig(release.inputs, "values", "config", "cni_conf", "binDir")).to.equal(c.binDir);
         const json = ok(cli(["render", "-f", file, ...flagArgs(c), "--values-only", "-o", "json"]));
         expect(json).to.equal(`${stableJson(release.inputs.values)}\n`);
         const crd = registered.find((r) => r.type === RELEASE_TYPE && r.inputs.chart === "rke2-multus-crd");
@@ -247,27 +254,27 @@ describe("cli: k3s-multus render equals what the component registers", function 
         const registeredNads = registered.filter((r) => r.type === NAD_TYPE);
         const networks = (c.inputs.networks ?? []) as { name: string }[];
         expect(
-          nads.map((n) => n.metadata.name),
+          nads.map((n) => n.metadata?.name),
           "in the order given",
         ).to.deep.equal(networks.map((n) => n.name));
         expect(registeredNads).to.have.length(nads.length);
         for (const n of nads) {
-          const r = registeredNads.find((x) => x.inputs.metadata.name === n.metadata.name);
-          if (!r) throw new Error(`no registered NAD ${n.metadata.name}`);
+          const r = registeredNads.find((x) => dig(x.inputs, "metadata", "name") === n.metadata?.name);
+          if (!r) throw new Error(`no registered NAD ${n.metadata?.name ?? "(unnamed)"}`);
           expect(n).to.deep.equal(r.inputs);
-          expect(n.spec.config, "spec.config bytes").to.equal(r.inputs.spec.config);
+          expect(n.spec?.config, "spec.config bytes").to.equal(dig(r.inputs, "spec", "config"));
         }
         const manifests = ok(cli(["render", "-f", file, ...flagArgs(c), "--manifests-only"]));
         expect(documents(manifests)).to.deep.equal(nads);
         const list = JSON.parse(
           ok(cli(["render", "-f", file, ...flagArgs(c), "--manifests-only", "-o", "json"])),
-        );
+        ) as unknown;
         expect(list).to.deep.equal({ apiVersion: "v1", kind: "List", items: nads });
       });
 
       it("-o json holds the same documents; the same input gives the same bytes", function () {
-        const list = JSON.parse(ok(cli(["render", "-f", file, ...flagArgs(c), "-o", "json"])));
-        expect(list.items).to.deep.equal(documents(stdout));
+        const list = JSON.parse(ok(cli(["render", "-f", file, ...flagArgs(c), "-o", "json"]))) as unknown;
+        expect(dig(list, "items")).to.deep.equal(documents(stdout));
         expect(ok(cli(["render", "-f", file, ...flagArgs(c)]))).to.equal(stdout);
         const json = tempFile("inputs.json", JSON.stringify(c.inputs, null, "\t"));
         expect(ok(cli(["render", "-f", json, ...flagArgs(c)])), "JSON inputs").to.equal(stdout);
@@ -311,8 +318,8 @@ describe("cli: k3s-multus render equals what the component registers", function 
 
   it("flags override the same keys of the file", function () {
     const file = tempFile("in.yaml", stringify({ k3sVersion: OLD, cniBinDir: "/from/file" }));
-    const values = parse(ok(cli(["render", "-f", file, "--k3s-version", NEW, "--values-only"])));
-    expect(values.config.cni_conf.binDir).to.equal("/from/file");
+    const values = parse(ok(cli(["render", "-f", file, "--k3s-version", NEW, "--values-only"]))) as unknown;
+    expect(dig(values, "config", "cni_conf", "binDir")).to.equal("/from/file");
     const overridden = parse(
       ok(
         cli([
@@ -326,9 +333,9 @@ describe("cli: k3s-multus render equals what the component registers", function 
           "--values-only",
         ]),
       ),
-    );
-    expect(overridden.config.cni_conf.binDir).to.equal("/from/flag");
-    expect(overridden.config.cni_conf.confDir).to.equal("/srv/k3s/agent/etc/cni/net.d");
+    ) as unknown;
+    expect(dig(overridden, "config", "cni_conf", "binDir")).to.equal("/from/flag");
+    expect(dig(overridden, "config", "cni_conf", "confDir")).to.equal("/srv/k3s/agent/etc/cni/net.d");
     const gate = parse(
       ok(
         cli([
@@ -340,13 +347,13 @@ describe("cli: k3s-multus render equals what the component registers", function 
           "--values-only",
         ]),
       ),
-    );
-    expect(gate.config.cni_conf.binDir).to.equal(BIN_DIR[NEW]);
+    ) as unknown;
+    expect(dig(gate, "config", "cni_conf", "binDir")).to.equal(BIN_DIR[NEW]);
   });
 
   it("renders without an inputs file (defaults, pinned version only)", function () {
     const out = ok(cli(["render", "--k3s-version", NEW]));
-    expect(documents(out).map((d) => `${d.kind}/${d.metadata.name}`)).to.deep.equal([
+    expect(documents(out).map((d) => `${d.kind ?? ""}/${d.metadata?.name ?? ""}`)).to.deep.equal([
       "HelmChart/multus-crd",
       "HelmChart/multus",
     ]);

@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { CONF_DIR, detectOutput, gateOnly, MACVLAN_WHEREABOUTS, OLD_BIN, RELEASE_TYPE } from "./fixtures";
 import { deploy, stopMocks } from "./harness";
+import { dig } from "../helpers/dig";
 
 const HOST = "10.9.0.7";
 const one = (tag: string) => ({ detect: { [HOST]: gateOnly(tag) } });
@@ -68,20 +69,20 @@ describe("Multus component: chart releases", () => {
         { detect: Object.fromEntries(hosts.map((host, i) => [host, detect(tags[i])])) },
       );
       const main = h.ofType(RELEASE_TYPE).find((r) => r.inputs.chart === "rke2-multus");
-      stopMocks();
-      return main?.inputs.values as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      await stopMocks();
+      return main?.inputs.values;
     };
 
     it("before the gate: a patch upgrade changes the rollout values (Multus' ConfigMap checksum, Whereabouts' pod annotation)", async () => {
       const before = await values(["v1.30.4+k3s1"]);
       const after = await values(["v1.30.5+k3s1"]);
-      expect(before.config.cni_conf.binDir).to.equal(OLD_BIN);
-      expect(before.config.cni_conf.k3sVersions).to.equal("v1.30.4+k3s1");
-      expect(after.config.cni_conf.k3sVersions).to.equal("v1.30.5+k3s1");
-      expect(after["rke2-whereabouts"].podAnnotations).to.deep.equal({
+      expect(dig(before, "config", "cni_conf", "binDir")).to.equal(OLD_BIN);
+      expect(dig(before, "config", "cni_conf", "k3sVersions")).to.equal("v1.30.4+k3s1");
+      expect(dig(after, "config", "cni_conf", "k3sVersions")).to.equal("v1.30.5+k3s1");
+      expect(dig(after, "rke2-whereabouts", "podAnnotations")).to.deep.equal({
         "k3s-multus/k3s-versions": "v1.30.5+k3s1",
       });
-      expect(after.manifests.configMap).to.equal(true);
+      expect(dig(after, "manifests", "configMap")).to.equal(true);
     });
 
     it("before the gate: redetection finding the same versions on more nodes leaves the values as they were", async () => {

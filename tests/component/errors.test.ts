@@ -55,7 +55,8 @@ async function expectFailure(
   const errors = await Promise.all(failed.map(([, o]) => failureOf(o)));
   const first = errors[0];
   expect(first).to.be.instanceOf(pulumi.ResourceError);
-  expect((first as pulumi.ResourceError).resource, "the error is on the component").to.equal(m);
+  if (!(first instanceof pulumi.ResourceError)) throw new Error("expected a ResourceError");
+  expect(first.resource, "the error is on the component").to.equal(m);
   for (const [i, e] of errors.entries()) expect(e, failed[i][0]).to.equal(first);
   for (const [k, o] of outputs.filter(([k]) => !failing.includes(k))) {
     expect(await valueOf(o), `${k} resolves`).not.to.equal(undefined);

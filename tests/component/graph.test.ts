@@ -17,6 +17,7 @@ import {
   RELEASE_TYPE,
 } from "./fixtures";
 import { deploy, Registration, stopMocks, unwrapSecret } from "./harness";
+import { dig } from "../helpers/dig";
 
 const DETECT = { "10.0.0.11": NEW_K3S, "k3s-2.lan": NEW_K3S };
 const NODES = [{ host: "10.0.0.11", name: "k3s-1" }, { host: "k3s-2.lan" }];
@@ -94,7 +95,9 @@ describe("Multus component: resource graph", () => {
       { detect: { "10.0.0.11": NEW_K3S.replace(/\/var\/lib\/rancher\/k3s/g, "/data/k3s") } },
     );
     expect(h.named("multus-detect-k3s-1").inputs.create).to.equal("sh -s -- '/data/k3s'");
-    expect(h.named("multus-release").inputs.values.config.cni_conf.binDir).to.equal("/data/k3s/data/cni");
+    expect(dig(h.named("multus-release").inputs, "values", "config", "cni_conf", "binDir")).to.equal(
+      "/data/k3s/data/cni",
+    );
   });
 
   it("installs rke2-multus-crd, then rke2-multus, for the default chart v4.3.017", async () => {
@@ -108,7 +111,7 @@ describe("Multus component: resource graph", () => {
     expect(explicitDeps(main)).to.deep.equal([crd.urn]);
     expect(crd.doneAt, "the CRD release is registered before rke2-multus is sent").to.be.below(main.sentAt);
     const detects = h.ofType(COMMAND_TYPE).filter((c) => c.name.includes("-detect-"));
-    expect(main.propertyDependencies.values.slice().sort()).to.deep.equal(detects.map((d) => d.urn).sort());
+    expect(main.propertyDependencies.values?.slice().sort()).to.deep.equal(detects.map((d) => d.urn).sort());
   });
 
   it("chart v4.2.418 (which still ships its CRDs): rke2-multus-crd 4.3.010 first, then rke2-multus without its CRDs", async () => {
@@ -204,7 +207,7 @@ describe("Multus component: resource graph", () => {
     }
     // The releases still depend on every node's detection (the plan needs the cluster's layout).
     const [crd] = h.ofType(RELEASE_TYPE);
-    expect(crd.propertyDependencies.values.slice().sort()).to.deep.equal(detects.map((d) => d.urn).sort());
+    expect(crd.propertyDependencies.values?.slice().sort()).to.deep.equal(detects.map((d) => d.urn).sort());
   });
 
   it("records ownership per node once the releases exist, with the clean-up's owner id and conf dir", async () => {

@@ -37,12 +37,11 @@ export interface Registration {
   /** Direct dependency URNs: explicit `dependsOn` plus the resources of Output inputs. */
   readonly dependencies: readonly string[];
   /** Dependency URNs per input property (the input-derived part of `dependencies`). */
-  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  readonly propertyDependencies: Readonly<Partial<Record<string, readonly string[]>>>;
   /** Provider reference `<urn>::<id>` ("" for the default provider). */
   readonly provider: string;
-  /** The inputs as the mock's newResource received them (secrets as `{[SIG_KEY]: SECRET_SIG, value}`). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resource inputs are free-form
-  readonly inputs: Record<string, any>;
+  /** The inputs as newResource received them (secrets as `{[SIG_KEY]: SECRET_SIG, value}`); read with `dig`. */
+  readonly inputs: Record<string, unknown>;
   /** The inputs exactly as serialized on the wire (unknowns as {@link UNKNOWN}). */
   readonly wire: Record<string, unknown>;
 }
@@ -134,10 +133,12 @@ export async function startMocks(options: HarnessOptions = {}): Promise<Harness>
       throw new Error(`unexpected invoke ${args.token}`);
     },
     newResource: (args) => {
-      const state: Record<string, unknown> = { ...args.inputs };
+      // MockResourceArgs types inputs as any: read them as the free-form record they are.
+      const inputs = args.inputs as Record<string, unknown>;
+      const state: Record<string, unknown> = { ...inputs };
       const computed = !preview || options.previewState === "known";
-      if (args.type === COMMAND_TYPE && args.inputs.create !== undefined) {
-        const host = hostOf(args.inputs);
+      if (args.type === COMMAND_TYPE && inputs.create !== undefined) {
+        const host = hostOf(inputs);
         const stdout = options.detect?.[host];
         if (stdout === undefined) throw new Error(`no detection fixture for host ${host}`);
         if (computed) state.stdout = stdout;
@@ -177,6 +178,8 @@ export async function startMocks(options: HarnessOptions = {}): Promise<Harness>
           dependencies: req.getDependenciesList(),
           propertyDependencies,
           provider: req.getProvider(),
+          // The request is the SDK's own: getObject() is a google-protobuf Struct, typed structurally above.
+          // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
           inputs: object ? pulumi.runtime.deserializeProperties(object as Struct) : {},
           wire,
         });

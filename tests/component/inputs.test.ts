@@ -53,7 +53,7 @@ describe("Multus component: inputs refused as render refuses them", () => {
     it(`${row.name}: ${row.field}`, async () => {
       const fromRender = renderError(row.args);
       expect(fromRender.field).to.equal(row.field);
-      const message = await componentError(row.args as MultusArgs);
+      const message = await componentError(row.args);
       expect(
         message.endsWith(fromRender.message),
         `component: ${message}\nrender: ${fromRender.message}`,

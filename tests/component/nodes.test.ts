@@ -26,6 +26,7 @@ import {
   stopMocks,
   unwrapSecret,
 } from "./harness";
+import { dig } from "../helpers/dig";
 
 /** What a run registered, rendered byte-comparably (sorted keys), by resource name. */
 function rendered(h: Harness): Map<string, string> {
@@ -151,7 +152,7 @@ describe("Multus component: nodes, pinned facts, instances", () => {
     expect(h.named("multus-cleanup-10-2-0-1").inputs.delete).to.match(
       / '\/etc\/cni\/net\.d' '\/opt\/cni\/bin' 'yes' '[0-9a-f]{16}'$/,
     );
-    expect(h.named("multus-release").inputs.values.config.cni_conf).to.deep.include({
+    expect(dig(h.named("multus-release").inputs, "values", "config", "cni_conf")).to.deep.include({
       binDir: "/opt/cni/bin",
       confDir: "/etc/cni/net.d",
     });

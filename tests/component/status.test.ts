@@ -18,10 +18,12 @@ async function withReleaseStatus(
     {
       call: () => ({}),
       newResource: (args) => {
-        const state: Record<string, unknown> = { ...args.inputs };
+        // MockResourceArgs types inputs as any: read them as the free-form record they are.
+        const inputs = args.inputs as Record<string, unknown>;
+        const state: Record<string, unknown> = { ...inputs };
         if (args.type === RELEASE_TYPE) {
-          releases.push(String(args.inputs.chart));
-          const reported = status(args.inputs);
+          releases.push(String(inputs.chart));
+          const reported = status(inputs);
           if (Object.keys(reported).length) state.status = reported;
         }
         return { id: `${args.name}-id`, state };

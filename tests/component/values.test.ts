@@ -22,6 +22,7 @@ import {
   RELEASE_TYPE,
 } from "./fixtures";
 import { deploy, outputValues, stopMocks, unwrapSecret } from "./harness";
+import { dig, parseAt } from "../helpers/dig";
 
 const HOST = "10.9.0.1";
 const WHEREABOUTS_CONF = `${CONF_DIR}/whereabouts.d/whereabouts.conf`;
@@ -124,7 +125,7 @@ describe("Multus component: values", () => {
           ipam === "whereabouts" ? { "rke2-whereabouts": { enabled: true } } : {},
         );
         const [nad] = h.ofType(NAD_TYPE);
-        expect(JSON.parse(nad.inputs.spec.config)).to.deep.equal(config);
+        expect(parseAt(nad.inputs, "spec", "config")).to.deep.equal(config);
         const out = await outputValues(m);
         expect(out.chartValues).to.deep.equal(main.inputs.values);
         expect(out).to.deep.include({
@@ -149,7 +150,9 @@ describe("Multus component: values", () => {
     ];
     for (const [tag, binDir] of rows) {
       const { h, m } = await deploy({ nodes: [{ host: HOST }] }, { detect: { [HOST]: gateOnly(tag) } });
-      expect(h.named("multus-release").inputs.values.config.cni_conf.binDir, tag).to.equal(binDir);
+      expect(dig(h.named("multus-release").inputs, "values", "config", "cni_conf", "binDir"), tag).to.equal(
+        binDir,
+      );
       expect(h.named("multus-cleanup-10-9-0-1").inputs.delete, tag).to.include(`'${binDir}'`);
       expect((await outputValues(m)).cniBinDir, tag).to.equal(binDir);
       await stopMocks();
@@ -166,7 +169,9 @@ describe("Multus component: values", () => {
       ],
     ]) {
       const { h } = await deploy({ nodes: [{ host: HOST }] }, { detect: { [HOST]: stdout } });
-      expect(h.named("multus-release").inputs.values.config.cni_conf.binDir).to.equal(binDir);
+      expect(dig(h.named("multus-release").inputs, "values", "config", "cni_conf", "binDir")).to.equal(
+        binDir,
+      );
       await stopMocks();
     }
   });
@@ -179,8 +184,10 @@ describe("Multus component: values", () => {
     expect(h.named("multus-release").inputs.values).to.deep.equal(
       expectedValues("/opt/cni/bin", "whereabouts", "/etc/cni/net.d"),
     );
-    const config = JSON.parse(h.named("multus-nad-macvlan-whereabouts").inputs.spec.config);
-    expect(config.ipam.configuration_path).to.equal("/etc/cni/net.d/whereabouts.d/whereabouts.conf");
+    const config = parseAt(h.named("multus-nad-macvlan-whereabouts").inputs, "spec", "config");
+    expect(dig(config, "ipam", "configuration_path")).to.equal(
+      "/etc/cni/net.d/whereabouts.d/whereabouts.conf",
+    );
     expect(await outputValues(m)).to.deep.include({
       cniBinDir: "/opt/cni/bin",
       cniConfDir: "/etc/cni/net.d",

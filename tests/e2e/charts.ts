@@ -44,12 +44,12 @@ interface Meta {
 async function crdState(kube: Kube, name: string): Promise<{ uid: string; owner: string } | undefined> {
   const crd = await kube.get<Meta>(crdPath(name));
   if (!crd) return undefined;
-  const a = crd.metadata.annotations ?? {};
+  const a: Partial<Record<string, string>> = crd.metadata.annotations ?? {};
   const managed = crd.metadata.labels?.["app.kubernetes.io/managed-by"];
   const owner =
     a["meta.helm.sh/release-name"] === undefined
       ? "none"
-      : `${a["meta.helm.sh/release-name"]}/${a["meta.helm.sh/release-namespace"]}${managed === "Helm" ? "" : " (no managed-by: Helm)"}`;
+      : `${a["meta.helm.sh/release-name"]}/${String(a["meta.helm.sh/release-namespace"])}${managed === "Helm" ? "" : " (no managed-by: Helm)"}`;
   return { uid: crd.metadata.uid, owner };
 }
 
@@ -114,7 +114,7 @@ export function chartScenarios(getEnv: () => E2eEnv): void {
   const newStack = (name: string, networks: unknown[], chart: Record<string, unknown>) =>
     rootStack(env, path.join(work, name), { stack: name, networks, chart, k3sVersion: AFTER_GATE.tag });
 
-  before(async () => {
+  before(() => {
     env = getEnv();
     kube = env.cluster.kube;
     work = fs.mkdtempSync(path.join(env.dir, "charts-"));
@@ -220,6 +220,7 @@ export function chartScenarios(getEnv: () => E2eEnv): void {
       });
 
       after(async () => {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when before() failed
         await stack?.run(["destroy", "--yes", "--skip-preview"]);
       });
 
@@ -243,6 +244,7 @@ export function chartScenarios(getEnv: () => E2eEnv): void {
     });
 
     after(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when before() failed
       await stack?.run(["destroy", "--yes", "--skip-preview"]);
     });
 

@@ -100,6 +100,7 @@ export function faultScenarios(getEnv: () => E2eEnv): void {
     });
 
     after(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when before() failed
       await stack?.run(["destroy", "--yes", "--skip-preview"]);
     });
 
@@ -126,6 +127,7 @@ export function faultScenarios(getEnv: () => E2eEnv): void {
     });
 
     after(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when before() failed
       await stack?.run(["destroy", "--yes", "--skip-preview"]);
     });
 
@@ -137,9 +139,10 @@ export function faultScenarios(getEnv: () => E2eEnv): void {
           // Interrupt once the engine has started on the first release (mid-way through the up).
           void waitFor(
             "a release step",
-            async () => {
-              if (finished) return false;
-              return [...steps(log("int1")).keys()].some((n) => n.endsWith("-crd")) ? true : undefined;
+            () => {
+              if (finished) return Promise.resolve(false);
+              const started = [...steps(log("int1")).keys()].some((n) => n.endsWith("-crd"));
+              return Promise.resolve(started ? true : undefined);
             },
             300000,
             25,

@@ -105,7 +105,7 @@ export function languageScenarios(getEnv: () => E2eEnv): void {
     fs.writeFileSync(path.join(dir, "index.ts"), program);
 
     const envVars = Object.fromEntries(
-      Object.entries({ ...env.pulumi.env, ...hostEnv() }).filter(
+      Object.entries<string | undefined>({ ...env.pulumi.env, ...hostEnv() }).filter(
         (e): e is [string, string] => e[1] !== undefined,
       ),
     );
@@ -123,6 +123,8 @@ export function languageScenarios(getEnv: () => E2eEnv): void {
         {
           stackName: "ts",
           projectName: "k3s-multus-example-typescript",
+          // async with no await: a failing require must reach the engine as a rejected promise.
+          // eslint-disable-next-line @typescript-eslint/require-await
           program: async () => {
             Reflect.deleteProperty(require.cache, require.resolve(index));
             // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -173,7 +175,7 @@ export function languageScenarios(getEnv: () => E2eEnv): void {
       config: Record<string, unknown>;
       resources: Record<
         string,
-        { properties: Record<string, unknown> & { metadata?: Record<string, unknown> } }
+        { properties: Record<string, unknown> & { metadata?: Record<string, unknown> } } | undefined
       >;
     };
     // e2e (tests/e2e/languages.ts): the chart mirror and skipAwait on the demo Deployment.

@@ -203,8 +203,8 @@ export function detectOutput(o: {
 /** The releases from which K3S_DATA_DIR is a setting; before them the wrapper set it to data/<hash>. */
 export function dataDirEnvHonoured(tag: string): boolean {
   const [minor, patch] = tag.replace(/^v1\./, "").split(/[.+-]/).map(Number);
-  const since: Record<number, number> = { 27: 16, 28: 12, 29: 7, 30: 3 };
-  return minor >= 31 || (since[minor] !== undefined && patch >= since[minor]);
+  const since: Partial<Record<number, number>> = { 27: 16, 28: 12, 29: 7, 30: 3 };
+  return minor >= 31 || patch >= (since[minor] ?? Infinity);
 }
 
 export interface RunningK3s {
@@ -353,3 +353,58 @@ export function openrcService(
     [`/etc/rancher/k3s/${name}.env`]: { content: envFileText(vars), mode: 0o600 },
   };
 }
+
+/** The flannel subnet lease K3s's flannel writes on a node (`/run/flannel/subnet.env`). */
+export interface FlannelLease {
+  /** The cluster CIDR (`FLANNEL_NETWORK`) and this node's subnet with its first address (`FLANNEL_SUBNET`). */
+  readonly network: string;
+  readonly subnet: string;
+  readonly mtu: number;
+}
+
+/** K3s's defaults: cluster CIDR 10.42.0.0/16, the first node's /24, VXLAN's MTU. */
+export const FLANNEL_LEASE: FlannelLease = { network: "10.42.0.0/16", subnet: "10.42.0.1/24", mtu: 1450 };
+
+export const FLANNEL_SUBNET_ENV = "/run/flannel/subnet.env";
+
+/** `/run/flannel/subnet.env` as flannel writes it. */
+export function flannelSubnetEnv(l: FlannelLease): string {
+  return `FLANNEL_NETWORK=${l.network}\nFLANNEL_SUBNET=${l.subnet}\nFLANNEL_MTU=${l.mtu}\nFLANNEL_IPMASQ=true\n`;
+}
+
+/**
+ * A stand-in for K3s's `10-flannel.conflist` (same file name and network name `cbr0`): the
+ * flannel CNI plugin is not served by the Go module proxy, so instead of `{"type":"flannel",
+ * "delegate":{...}}` the list holds what flannel itself generates and delegates to at ADD time
+ * from `subnet.env`: the reference `bridge` plugin on `cni0` (isGateway, ipMasq false, hairpin,
+ * flannel's MTU) with host-local IPAM over the node's subnet and a route to the cluster CIDR, then
+ * `portmap`. The pod's eth0 gets the same interface and addresses as through flannel.
+ */
+export function flannelStandInConflist(l: FlannelLease): string {
+  const [addr, prefix] = l.subnet.split("/");
+  const o = addr.split(".").map(Number);
+  const subnet = `${o[0]}.${o[1]}.${o[2]}.0/${prefix}`;
+  return `${JSON.stringify(
+    {
+      name: "cbr0",
+      cniVersion: "1.0.0",
+      plugins: [
+        {
+          type: "bridge",
+          bridge: "cni0",
+          isGateway: true,
+          ipMasq: false,
+          hairpinMode: true,
+          mtu: l.mtu,
+          ipam: { type: "host-local", ranges: [[{ subnet }]], routes: [{ dst: l.network }] },
+        },
+        { type: "portmap", capabilities: { portMappings: true } },
+      ],
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** The CNI plugins K3s ships in `data/<hash>/bin` (its multi-call `cni` binary), flannel aside. */
+export const K3S_OWN_PLUGINS = ["bandwidth", "bridge", "firewall", "host-local", "loopback", "portmap"];

@@ -92,7 +92,7 @@ export function oldSeedValues(seed: Seed, tab: string): Record<string, unknown> 
 /** The values of a tab of the new (Portuguese) seed: `spec.valuesContent` of its HelmChart block. */
 export function newSeedValues(seed: Seed, tab: string): Record<string, unknown> {
   const chart = (seed.tabs.get(tab) ?? [])
-    .map((b) => parse(b) as { kind?: string; spec?: { valuesContent?: string } })
+    .map((b) => parse(b) as { kind?: string; spec?: { valuesContent?: string } } | null)
     .find((d) => d?.kind === "HelmChart");
   const content = chart?.spec?.valuesContent;
   if (typeof content !== "string") throw new Error(`${seed.file}: no HelmChart valuesContent in tab ${tab}`);
@@ -103,9 +103,9 @@ export function newSeedValues(seed: Seed, tab: string): Record<string, unknown> 
 export function seedNads(seed: Seed): Map<string, unknown> {
   const out = new Map<string, unknown>();
   for (const block of fencedBlocks(seed.text)) {
-    let doc: { kind?: string; metadata?: { name?: string }; spec?: { config?: string } };
+    let doc: { kind?: string; metadata?: { name?: string }; spec?: { config?: string } } | null;
     try {
-      doc = parse(block);
+      doc = parse(block) as typeof doc; // null for an empty block
     } catch {
       continue; // shell snippets and the like
     }

@@ -343,8 +343,8 @@ export function startNode(node: SimNode, daemon: readonly string[], log: string[
   const child = spawn("unshare", [...UNSHARE, "sh", `${tmp}/setup.sh`], {
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout?.on("data", (d: Buffer) => log.push(d.toString()));
-  child.stderr?.on("data", (d: Buffer) => log.push(d.toString()));
+  child.stdout.on("data", (d: Buffer) => log.push(d.toString()));
+  child.stderr.on("data", (d: Buffer) => log.push(d.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {
     child,

@@ -44,7 +44,7 @@ export function run(cmd: string, args: string[], cwd: string, allowFailure = fal
       npm_config_audit: "false",
     },
   });
-  const out: Run = { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? String(r.error ?? "") };
+  const out: Run = { status: r.status, stdout: r.stdout, stderr: r.stderr || (r.error?.message ?? "") };
   if (!allowFailure && out.status !== 0)
     throw new Error(
       `${cmd} ${args.join(" ")} (in ${cwd}) exited ${out.status}:\n${out.stdout}\n${out.stderr}`,

@@ -32,16 +32,14 @@ export class Netns {
   ip(...args: string[]): string {
     return sh("ip", ["-n", this.name, ...args]);
   }
-  /** `ip -j` output, parsed. */
-  json<T = Record<string, unknown>[]>(...args: string[]): T {
+  /** `ip -j` output, parsed (the caller says what shape `ip` gives for its arguments). */
+  json(...args: string[]): unknown {
     const out = sh("ip", ["-j", "-n", this.name, ...args]).trim();
-    return (out ? JSON.parse(out) : []) as T;
+    return out ? (JSON.parse(out) as unknown) : [];
   }
   /** Names of the links in the namespace, sorted. */
   links(): string[] {
-    return this.json<{ ifname: string }[]>("link", "show")
-      .map((l) => l.ifname)
-      .sort();
+    return (this.json("link", "show") as { ifname: string }[]).map((l) => l.ifname).sort();
   }
   remove(): void {
     spawnSync("ip", ["netns", "del", this.name]);

@@ -85,7 +85,7 @@ function rendered(network: Record<string, unknown>): {
   const plan = planFor(inputs, pinnedLayout({ version: inputs.k3sVersion }, {}));
   const config = JSON.parse(plan.networks[0].config) as Record<string, unknown>;
   const name = String(network.name);
-  const cniVersion = String(config.cniVersion ?? "1.0.0");
+  const cniVersion = typeof config.cniVersion === "string" ? config.cniVersion : "1.0.0";
   const plugins = Array.isArray(config.plugins)
     ? (config.plugins as Record<string, unknown>[])
     : [Object.fromEntries(Object.entries(config).filter(([k]) => k !== "cniVersion" && k !== "name"))];
@@ -115,18 +115,14 @@ interface PodInterface {
 }
 
 function podInterface(pod: Netns, ifname: string): PodInterface {
-  const [link] = pod.json<
-    { mtu: number; linkinfo?: { info_kind?: string; info_data?: { mode?: string } } }[]
-  >("-d", "link", "show", "dev", ifname);
-  const [addr] = pod.json<{ addr_info: { local: string; prefixlen: number; scope: string }[] }[]>(
-    "addr",
-    "show",
-    "dev",
-    ifname,
-  );
+  type Link = { mtu: number; linkinfo?: { info_kind?: string; info_data?: { mode?: string } } };
+  type Addr = { addr_info: { local: string; prefixlen: number; scope: string }[] };
+  type Route = { dst: string; gateway?: string };
+  const [link] = pod.json("-d", "link", "show", "dev", ifname) as Link[];
+  const [addr] = pod.json("addr", "show", "dev", ifname) as Addr[];
   const routes = [
-    ...pod.json<{ dst: string; gateway?: string }[]>("route", "show", "dev", ifname),
-    ...pod.json<{ dst: string; gateway?: string }[]>("-6", "route", "show", "dev", ifname),
+    ...(pod.json("route", "show", "dev", ifname) as Route[]),
+    ...(pod.json("-6", "route", "show", "dev", ifname) as Route[]),
   ]
     .filter((r) => !r.dst.startsWith("fe80:") && !r.dst.startsWith("multicast"))
     .map((r) => (r.gateway ? { dst: r.dst, gateway: r.gateway } : { dst: r.dst }));

@@ -43,7 +43,7 @@ export const garbage: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** `valid` most of the time, otherwise nasty, injected, binary or garbage. */
-export function fuzz<T>(valid: fc.Arbitrary<T>, weight = 6): fc.Arbitrary<T | unknown> {
+export function fuzz(valid: fc.Arbitrary<unknown>, weight = 6): fc.Arbitrary<unknown> {
   return fc.oneof(
     { weight, arbitrary: valid },
     { weight: 1, arbitrary: nasty },
@@ -630,7 +630,8 @@ function pathsOf(
 function setAt(value: unknown, keys: readonly (string | number)[], replacement: unknown): unknown {
   if (keys.length === 0) return replacement;
   const [k, ...rest] = keys;
-  if (Array.isArray(value)) return value.map((v, i) => (i === k ? setAt(v, rest, replacement) : v));
+  if (Array.isArray(value))
+    return (value as unknown[]).map((v, i) => (i === k ? setAt(v, rest, replacement) : v));
   const obj = value as Record<string, unknown>;
   return { ...obj, [k]: setAt(obj[k], rest, replacement) };
 }

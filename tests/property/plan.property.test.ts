@@ -48,7 +48,7 @@ const CROSS_FIELD = ["nodes", "cleanupOnDestroy"];
 /** JSON text of a generated value ("" when it has none: BigInt, undefined). */
 function jsonText(value: unknown): string {
   try {
-    return JSON.stringify(value) ?? "";
+    return (JSON.stringify as (v: unknown) => string | undefined)(value) ?? "";
   } catch {
     return "";
   }
@@ -290,7 +290,7 @@ describe("property: planning core", function () {
           return;
         }
         const plan = planFor(v.value, pinnedLayout({ version: v.value.k3sVersion }, {}));
-        expect(() => JSON.parse(stableJson(plan))).to.not.throw();
+        expect(() => JSON.parse(stableJson(plan)) as unknown).to.not.throw();
       }),
       { ...RUNS, numRuns: 40 },
     );
@@ -415,7 +415,7 @@ describe("property: planning core", function () {
             return;
           }
           for (const p of [r.value.dataDir, r.value.binDir, r.value.confDir, r.value.containerdConfig])
-            if (p !== undefined) expect(isStrictSafePath(p), String(p)).to.equal(true);
+            if (p !== undefined) expect(isStrictSafePath(p), p).to.equal(true);
         }),
         RUNS,
       );

@@ -207,7 +207,7 @@ function wordsFor(sudo: boolean, name: string, args: readonly string[]): string[
 
 /** Replaces the sudo wrapper (checked for what it must do) by a placeholder, for comparison. */
 function normaliseWrapper(words: string[]): string[] {
-  if (words[1] !== undefined && words[1].startsWith('if [ "$(id -u)" -eq 0 ]')) {
+  if (words.at(1)?.startsWith('if [ "$(id -u)" -eq 0 ]')) {
     expect(words[1]).to.include('exec sudo -n sh -s -- "$@"');
     expect(words[1]).to.include('exec sh -s -- "$@"');
     expect(words[1], "one line, no history expansion for csh").to.not.match(/[\n!]/);

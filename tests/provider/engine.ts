@@ -71,7 +71,7 @@ export function registrationOf(req: resproto.RegisterResourceRequest, urn: strin
     provider: req.getProvider(),
     dependencies: req.getDependenciesList(),
     propertyDependencies,
-    object: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+    object: req.getObject()?.toJavaScript() ?? {},
   };
 }
 
@@ -144,8 +144,9 @@ export class FakeEngine {
     this.outputsFor = () => undefined;
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     for (const s of this.servers) s.forceShutdown();
+    return Promise.resolve();
   }
 
   /** The object the monitor answers a registration with: the inputs echoed, plus the test's extras. */
@@ -192,7 +193,7 @@ export class FakeEngine {
       },
       registerResourceOutputs: (call, callback) => {
         const req = call.request;
-        this.outputs.set(req.getUrn(), (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>);
+        this.outputs.set(req.getUrn(), req.getOutputs()?.toJavaScript() ?? {});
         callback(null, new emptyproto.Empty());
       },
     };

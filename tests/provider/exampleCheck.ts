@@ -146,7 +146,7 @@ function tokenizePython(src: string): Token[] {
     /\s+|#[^\n]*|(?<str>[rbuf]*("""[\s\S]*?"""|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'))|(?<name>[A-Za-z_]\w*)|(?<num>\d[\w.]*)|(?<punct>==|!=|<=|>=|\*\*|->|[-+*/%<>=!.,:;()[\]{}@~^&|])/y;
   let m: RegExpExecArray | null;
   while (re.lastIndex < src.length && (m = re.exec(src))) {
-    const g = m.groups ?? {};
+    const g: Partial<Record<string, string>> = m.groups ?? {};
     if (g.str !== undefined) {
       const body = g.str.replace(/^[rbuf]*/i, "");
       const quote = body.startsWith('"""') || body.startsWith("'''") ? 3 : 1;
@@ -171,11 +171,11 @@ class PyParser {
   constructor(private readonly t: Token[]) {}
 
   private peek(text?: string): Token | undefined {
-    const tok = this.t[this.pos];
+    const tok = this.t.at(this.pos);
     return text === undefined || tok?.text === text ? tok : undefined;
   }
   private next(): Token {
-    const tok = this.t[this.pos++];
+    const tok = this.t.at(this.pos++);
     if (!tok) throw new Error("unexpected end of Python source");
     return tok;
   }

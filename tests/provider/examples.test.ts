@@ -62,7 +62,7 @@ function checkYamlProgram(file: string): { problems: string[]; multusCount: numb
     // A property fed from config (`nodes: ${nodes}`): check the example stack configs' values.
     for (const [prop, value] of Object.entries(props)) {
       const ref = typeof value === "string" ? /^\$\{(\w+)\}$/.exec(value.trim()) : null;
-      if (!ref || !inputs[prop]) continue;
+      if (!ref || !Object.hasOwn(inputs, prop)) continue;
       for (const { file: stackFile, config } of stackConfigs) {
         const v = config.config?.[`${program.name}:${ref[1]}`];
         if (v !== undefined) {
@@ -102,7 +102,7 @@ function checkGoProgram(file: string): { problems: string[]; multusCount: number
   const src = read(file);
   // The generated module's package (github.com/k3s-multus/k3s-multus/sdk/go/k3smultus), aliased or not.
   const imported = /(?:(\w+)\s+)?"[^"]*\/sdk\/go\/(k3smultus)"/.exec(src);
-  const alias = imported ? (imported[1] ?? imported[2]) : undefined;
+  const alias = imported ? (imported.at(1) ?? imported.at(2)) : undefined;
   if (!alias) return { problems: [`${file}: does not import the k3s-multus SDK`], multusCount: 0 };
   const problems: string[] = [];
   const types = Object.keys(schema.types).map(refName);

@@ -133,7 +133,10 @@ export async function runInProcess(
       // The recorded registration is built below from the request itself; newResource only answers.
       newResource: (args) => ({
         id: `${args.name}_id`,
-        state: { ...args.inputs, ...(outputsFor({ type: args.type } as Registration) ?? {}) },
+        state: {
+          ...(args.inputs as Record<string, unknown>),
+          ...(outputsFor({ type: args.type } as Registration) ?? {}),
+        },
       }),
     },
     PROJECT,

@@ -47,7 +47,9 @@ describe("provider plugin (as started by the engine)", function () {
   });
 
   after(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when before() failed
     await plugin?.stop();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when before() failed
     await engine?.stop();
     // Leave the SDK's global runtime without this file's mocks.
     await pulumi.runtime.setMocks({

@@ -69,7 +69,7 @@ export class PluginProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const stderr: string[] = [];
-    child.stderr?.setEncoding("utf8").on("data", (d: string) => stderr.push(d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => stderr.push(d));
     const port = await new Promise<number>((resolve, reject) => {
       let out = "";
       const timer = setTimeout(
@@ -83,7 +83,7 @@ export class PluginProcess {
       };
       child.on("exit", (code) => fail(new Error(`the plugin exited with ${code} before printing its port`)));
       child.on("error", fail);
-      child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
         out += d;
         const nl = out.indexOf("\n");
         if (nl < 0) return;
@@ -143,7 +143,7 @@ export class PluginProcess {
       this.client.construct.bind(this.client),
       req,
     );
-    return { urn: res.getUrn(), state: (res.getState()?.toJavaScript() ?? {}) as Record<string, unknown> };
+    return { urn: res.getUrn(), state: res.getState()?.toJavaScript() ?? {} };
   }
 
   /** Closes the client and ends the process (SIGTERM, then SIGKILL after 3 s). */

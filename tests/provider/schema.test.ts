@@ -19,8 +19,8 @@ interface Property {
 interface Schema {
   name: string;
   version: string;
-  resources: Record<string, { isComponent?: boolean; inputProperties: Record<string, Property> }>;
-  types: Record<string, { properties?: Record<string, Property> }>;
+  resources: Partial<Record<string, { isComponent?: boolean; inputProperties: Record<string, Property> }>>;
+  types: Partial<Record<string, { properties?: Record<string, Property> }>>;
 }
 
 /** The first line where two texts differ, for a readable failure. */
@@ -64,7 +64,7 @@ describe("package schema", () => {
         .filter(([, p]) => p.secret === true)
         .map(([name]) => name)
         .sort();
-    expect(secretsOf(schema.resources["k3s-multus:index:Multus"].inputProperties)).to.deep.equal([
+    expect(secretsOf(schema.resources["k3s-multus:index:Multus"]?.inputProperties)).to.deep.equal([
       "kubeconfig",
     ]);
     for (const t of ["Node", "Proxy"]) {

@@ -130,15 +130,15 @@ export async function startRun(options: RunOptions = {}): Promise<Run> {
         throw new Error(`unexpected invoke ${args.token}`);
       },
       newResource: (args) => {
+        // MockResourceArgs types inputs as any: read them as the free-form record they are.
+        const inputs = args.inputs as Record<string, unknown>;
         activity++;
         const failure = options.fail?.(args.type, args.name);
         if (failure) throw failure;
-        const state: Record<string, unknown> = { ...args.inputs };
+        const state: Record<string, unknown> = { ...inputs };
         if (args.type === COMMAND) {
           state.stdout =
-            args.inputs.create === undefined
-              ? ""
-              : (options.detect ?? (() => detectOutput()))(hostOf(args.inputs));
+            inputs.create === undefined ? "" : (options.detect ?? (() => detectOutput()))(hostOf(inputs));
           state.stderr = "";
         }
         if (args.type === RELEASE) state.status = { status: "deployed" };
@@ -198,14 +198,17 @@ export async function startRun(options: RunOptions = {}): Promise<Run> {
   };
   process.on("unhandledRejection", onRejection);
 
+  // Saved to be put back as the same method of the same stream; never called unbound.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const stdoutWrite = process.stdout.write;
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const stderrWrite = process.stderr.write;
   const capture = (chunk: unknown): boolean => {
     logs.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
     return true;
   };
-  process.stdout.write = capture as typeof process.stdout.write;
-  process.stderr.write = capture as typeof process.stderr.write;
+  process.stdout.write = capture;
+  process.stderr.write = capture;
 
   let stopped = false;
   const run: Run = {

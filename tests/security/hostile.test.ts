@@ -137,7 +137,7 @@ describe("security: hostile input through the component", function () {
         const message = (r as Error).message;
         expect(message).to.include(`${field}: `);
         // The refused value is quoted: no raw control character reaches the log.
-        const control = [...message].filter((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+        const control = Array.from(message).filter((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
         expect(control, "control characters in the message").to.deep.equal([]);
         expect(message.length, "the message stays short").to.be.below(2000);
       }

@@ -257,7 +257,7 @@ describe("security: credentials never leak", function () {
         return out;
       };
       const nodes = Array.isArray(args.nodes)
-        ? args.nodes.map((n, i) => {
+        ? (args.nodes as unknown[]).map((n, i) => {
             const filled = fill(rec(n), SECRET_KEYS, `node${i}`);
             if (filled && rec(filled.proxy)) filled.proxy = fill(rec(filled.proxy), SECRET_KEYS, `proxy${i}`);
             return filled ?? n;
@@ -279,10 +279,12 @@ describe("security: credentials never leak", function () {
     /** Runs the CLI; its stdout, stderr and any process warning (which Node prints to stderr). */
     const render = (text: string, extra: string[] = []) => {
       const out: string[] = [];
+      // Saved to be put back on `process`; never called unbound.
+      // eslint-disable-next-line @typescript-eslint/unbound-method
       const emitWarning = process.emitWarning;
-      process.emitWarning = ((w: string | Error) => {
+      process.emitWarning = (w: string | Error) => {
         out.push(typeof w === "string" ? w : `${w.message}\n${w.stack ?? ""}`);
-      }) as typeof process.emitWarning;
+      };
       try {
         const status = cli(["render", "-f", "inputs.yaml", "--k3s-version", V, ...extra], {
           stdout: (t) => out.push(t),

@@ -32,6 +32,7 @@ import {
   SEED_TABS,
   seedByTitle,
 } from "../helpers/shared";
+import { dig } from "../helpers/dig";
 
 type Ipam = "host-local" | "whereabouts" | "dhcp";
 
@@ -143,8 +144,8 @@ describe("chart values against the K3s docs and the real chart", () => {
       const oldSeed = seedByTitle(OLD_SEED_TITLE).text;
       expect(oldSeed).to.include(`helm repo add rke2-charts ${DEFAULT_CHART_REPOSITORY}\n`);
       expect(oldSeed).to.include("helm install multus rke2-charts/rke2-multus -n kube-system");
-      const helmChart = parse(seedByTitle(NEW_SEED_TITLE).tabs.get("host-local")?.[0] ?? "");
-      expect(helmChart.spec).to.deep.include({
+      const helmChart = parse(seedByTitle(NEW_SEED_TITLE).tabs.get("host-local")?.[0] ?? "") as unknown;
+      expect(dig(helmChart, "spec")).to.deep.include({
         repo: DEFAULT_CHART_REPOSITORY,
         chart: "rke2-multus",
         targetNamespace: "kube-system",
@@ -152,7 +153,7 @@ describe("chart values against the K3s docs and the real chart", () => {
       const chart = validateInputs({ k3sVersion: "v1.32.2+k3s1" }).chart;
       expect([chart.repository, chart.releaseName, chart.namespace]).to.deep.equal([
         DEFAULT_CHART_REPOSITORY,
-        helmChart.metadata.name,
+        dig(helmChart, "metadata", "name"),
         "kube-system",
       ]);
     });
@@ -226,8 +227,8 @@ describe("chart values against the K3s docs and the real chart", () => {
 
     it("rke2-whereabouts.enabled is the subchart's condition", function () {
       requireShared(this);
-      const req = parse(readChartFile("rke2-multus-v4.3.017.requirements.yaml"));
-      expect(req.dependencies).to.deep.include({
+      const req = parse(readChartFile("rke2-multus-v4.3.017.requirements.yaml")) as unknown;
+      expect(dig(req, "dependencies")).to.deep.include({
         condition: "rke2-whereabouts.enabled",
         name: "rke2-whereabouts",
         repository: "file://./charts/rke2-whereabouts",
@@ -252,8 +253,10 @@ describe("chart values against the K3s docs and the real chart", () => {
         chart: "rke2-multus-crd",
         version: DEFAULT_CHART_VERSION.replace(/^v/, ""),
       });
-      expect(parse(readChartFile("rke2-multus-crd-4.3.017.Chart.yaml")).version).to.equal("4.3.017");
-      expect(parse(readChartFile("rke2-multus-v4.3.017.Chart.yaml")).version).to.equal(DEFAULT_CHART_VERSION);
+      expect(dig(parse(readChartFile("rke2-multus-crd-4.3.017.Chart.yaml")), "version")).to.equal("4.3.017");
+      expect(dig(parse(readChartFile("rke2-multus-v4.3.017.Chart.yaml")), "version")).to.equal(
+        DEFAULT_CHART_VERSION,
+      );
     });
 
     it("every rke2-multus-crd version is an rke2-multus version without v (the index, not the habit, decides: see crdChartVersion)", function () {

@@ -81,7 +81,7 @@ describe("chart: user values", () => {
       NEW,
       {
         config: {
-          cni_conf: { confDir: NEW.confDir, binDir: `${NEW.binDir}`, multusAutoconfigDir: NEW.confDir },
+          cni_conf: { confDir: NEW.confDir, binDir: NEW.binDir, multusAutoconfigDir: NEW.confDir },
         },
         "rke2-whereabouts": { cniConf: { binDir: NEW.binDir, confDir: NEW.confDir } },
       },

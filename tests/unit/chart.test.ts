@@ -8,6 +8,7 @@ import {
 import { CniLayout, nodeLayout } from "../../provider/src/plan/layout";
 import { parseK3sVersion } from "../../provider/src/plan/version";
 import { expectMultusError } from "../helpers/errors";
+import { jsonText } from "../helpers/dig";
 
 type Ipam = "host-local" | "whereabouts" | "dhcp";
 
@@ -90,7 +91,7 @@ describe("chart", () => {
       undefined,
     ];
     for (const input of invalid) {
-      it(`refuses ${JSON.stringify(input) ?? "undefined"}`, () => {
+      it(`refuses ${jsonText(input) ?? "undefined"}`, () => {
         expectMultusError(() => parseChartVersion(input), {
           field: "chart.version",
           input,

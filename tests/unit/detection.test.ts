@@ -9,6 +9,7 @@ import {
 } from "../../provider/src/plan/detection";
 import { parseSafePath, pathDepth, tryParseSafePath } from "../../provider/src/plan/paths";
 import { expectMultusError } from "../helpers/errors";
+import { jsonText } from "../helpers/dig";
 
 const GOOD = [
   DETECT_HEADER,
@@ -66,7 +67,7 @@ describe("parseSafePath", () => {
     [`/${"x".repeat(1024)}`, "is too long"],
   ];
   for (const [input, detail] of refused) {
-    it(`refuses ${JSON.stringify(input)?.slice(0, 40)}: ${detail}`, () => {
+    it(`refuses ${jsonText(input)?.slice(0, 40) ?? "undefined"}: ${detail}`, () => {
       expectMultusError(() => parseSafePath("nodes[0].dataDir", input), {
         field: "nodes[0].dataDir",
         input,
@@ -232,7 +233,8 @@ describe("parseDetection", () => {
         message: [`(${row.code})`],
       });
       expect(err).to.be.instanceOf(DetectionError).and.instanceOf(MultusError);
-      const d = err as DetectionError;
+      if (!(err instanceof DetectionError)) throw new Error("expected a DetectionError");
+      const d = err;
       expect(d.code).to.equal(row.code);
       expect(d.host).to.equal("node-1");
       expect(d.input).to.equal(

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { CniLayout, nodeLayout } from "../../provider/src/plan/layout";
 import { parseNetwork, PlannedNetwork, renderNetwork } from "../../provider/src/plan/networks";
 import { parseK3sVersion } from "../../provider/src/plan/version";
+import { dig, parseAt } from "../helpers/dig";
 
 const layoutFor = (tag: string, dataDir = "/var/lib/rancher/k3s"): CniLayout =>
   nodeLayout({ host: "n1", version: parseK3sVersion(tag), dataDir, flannel: true });
@@ -56,7 +57,7 @@ describe("networks: raw `config` escape hatch", () => {
     };
     const spec = parseNetwork("n", raw(JSON.stringify(config)));
     expect(spec.ipamType).to.equal("whereabouts");
-    const got = JSON.parse(render(raw(JSON.stringify(config))).config);
+    const got = parseAt(render(raw(JSON.stringify(config))), "config");
     config.plugins[0].ipam = {
       ...config.plugins[0].ipam,
       configuration_path: WHEREABOUTS_CONF,
@@ -70,8 +71,8 @@ describe("networks: raw `config` escape hatch", () => {
     });
     const spec = parseNetwork("n", raw(text));
     const before = JSON.stringify(spec);
-    const paths = [NEW, layoutFor("v1.32.2+k3s1", "/srv/k3s")].map(
-      (l) => JSON.parse(renderNetwork(spec, l).config).plugins[0].ipam.configuration_path,
+    const paths = [NEW, layoutFor("v1.32.2+k3s1", "/srv/k3s")].map((l) =>
+      dig(parseAt(renderNetwork(spec, l), "config"), "plugins", 0, "ipam", "configuration_path"),
     );
     expect(paths).to.deep.equal([
       WHEREABOUTS_CONF,

@@ -73,7 +73,9 @@ describe("packaging: published location, licence, ranges, changelog", () => {
   });
 
   it("@pulumi packages are caret ranges a consumer shares; the lock pins the repository's install", () => {
-    const lock = JSON.parse(read("package-lock.json")) as { packages: Record<string, { version?: string }> };
+    const lock = JSON.parse(read("package-lock.json")) as {
+      packages: Partial<Record<string, { version?: string }>>;
+    };
     for (const name of ["@pulumi/pulumi", "@pulumi/kubernetes", "@pulumi/command"]) {
       const range = PKG.dependencies[name];
       expect(range, name).to.match(/^\^\d+\.\d+\.\d+$/);

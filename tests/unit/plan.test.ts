@@ -3,6 +3,7 @@ import { DEFAULT_CHART_VERSION } from "../../provider/src/plan/chart";
 import { pinnedLayout } from "../../provider/src/plan/layout";
 import { MultusPlan, PlanArgs, planFor, validateInputs } from "../../provider/src/plan/plan";
 import { stableJson, stableYaml } from "../../provider/src/plan/stable";
+import { dig, parseAt } from "../helpers/dig";
 
 const WHEREABOUTS_CONF = "/var/lib/rancher/k3s/agent/etc/cni/net.d/whereabouts.d/whereabouts.conf";
 
@@ -133,7 +134,9 @@ describe("plan", () => {
         ["default", "pt"],
         ["default", "raw"],
       ]);
-      expect(JSON.parse(plan.networks[0].config).ipam.configuration_path).to.equal(WHEREABOUTS_CONF);
+      expect(dig(parseAt(plan.networks[0], "config"), "ipam", "configuration_path")).to.equal(
+        WHEREABOUTS_CONF,
+      );
       expect(plan.networks[3].config).to.equal((richArgs().networks as { config?: string }[])[3].config);
       expect(plan.networkAnnotations).to.deep.equal({
         lan: "default/lan@net1",

@@ -67,7 +67,7 @@ export function crdChartVersion(version: ChartVersion): string | undefined {
   if (!usesCrdChart(version)) return candidates[0]?.text;
   const below = candidates.filter((c) => semver.lte(c.sv, version.semver));
   const same = below.find((c) => c.sv === version.semver);
-  return (same ?? below[below.length - 1])?.text;
+  return (same ?? below.at(-1))?.text;
 }
 
 /** A Helm chart to install, in order. */

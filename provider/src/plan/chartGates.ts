@@ -183,8 +183,9 @@ const NO_LAYOUT: CniLayout = {
 /** `v4.3.017` → `4.3.17`; `v3.8-build2021110403` → `3.8.0-build2021110403`. Undefined when it is not a chart version. */
 export function chartSemver(text: string): string | undefined {
   const m = /^v?(\d{1,3})\.(\d{1,3})(?:\.(\d{1,4}))?(-[0-9A-Za-z][0-9A-Za-z.]*)?$/.exec(text);
-  if (!m || (m[3] === undefined && m[4] === undefined)) return undefined;
-  const sv = `${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}${m[4] ?? ""}`;
+  // Groups 3 and 4 are optional: undefined (`at` says so, indexing does not) when they did not match.
+  if (!m || (m.at(3) === undefined && m.at(4) === undefined)) return undefined;
+  const sv = `${Number(m[1])}.${Number(m[2])}.${Number(m.at(3) ?? 0)}${m.at(4) ?? ""}`;
   return semver.valid(sv) ? sv : undefined;
 }
 

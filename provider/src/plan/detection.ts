@@ -84,7 +84,8 @@ export function parseDetection(host: string, stdout: string): DetectedNode {
 
   for (const line of lines) {
     const m = ERROR_LINE.exec(line);
-    if (m) throw new DetectionError(host, m[1], m[2] ?? "");
+    // The detail group is optional: undefined when the line is only `error=<code>`.
+    if (m) throw new DetectionError(host, m[1], m.at(2) ?? "");
   }
   const start = lines.indexOf(DETECT_HEADER);
   if (start < 0) {

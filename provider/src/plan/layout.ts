@@ -9,7 +9,7 @@ export const CONTAINERD_DEFAULT_BIN_DIR = "/opt/cni/bin";
 export const CONTAINERD_DEFAULT_CONF_DIR = "/etc/cni/net.d";
 
 /** First release of each minor line that reads CNI plugins from the fixed `$DATA_DIR/data/cni` (k3s PR #10868). */
-const FIXED_BIN_DIR_SINCE: Readonly<Record<number, number>> = { 28: 15, 29: 10, 30: 6, 31: 2 };
+const FIXED_BIN_DIR_SINCE: Readonly<Partial<Record<number, number>>> = { 28: 15, 29: 10, 30: 6, 31: 2 };
 
 /** What is known of one node's K3s (from detection or pinned by the user). */
 export interface NodeFacts {

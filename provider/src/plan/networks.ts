@@ -221,7 +221,7 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
 
 /** The `ipam` objects of a raw config: its own, or those of a conflist's `plugins`. */
 function rawIpams(config: Record<string, unknown>): Record<string, unknown>[] {
-  const plugins = Array.isArray(config.plugins) ? config.plugins : [];
+  const plugins: unknown[] = Array.isArray(config.plugins) ? config.plugins : [];
   return [config, ...plugins]
     .map((p) => asRecord(asRecord(p)?.ipam))
     .filter((i): i is Record<string, unknown> => i !== undefined);

@@ -210,7 +210,8 @@ function precheckValues(chart: ChartSettings, ipam: readonly IpamPlugin[], overr
 export function validateInputs(input: PlanArgs): ValidatedInputs {
   // Typed callers always pass an object; a file read by the CLI or a plain-JS caller may not. The
   // value is not echoed: a list given by mistake may hold nodes with credentials.
-  if (typeof input !== "object" || input === null || Array.isArray(input))
+  const given: unknown = input;
+  if (typeof given !== "object" || given === null || Array.isArray(given))
     throw new MultusError("inputs", HIDDEN, "expected an object of Multus inputs");
   const args: PlanArgs = input;
   const nodes = parseNodes(args.nodes);

@@ -51,7 +51,7 @@ export function parseK3sVersion(input: string, field = "k3sVersion"): K3sVersion
     major: Number(m[1]),
     minor: Number(m[2]),
     patch: Number(m[3]),
-    prerelease: m[4] ?? "",
+    prerelease: m.at(4) ?? "", // an optional group: undefined when absent
     k3sBuild: Number(m[5]),
   };
 }

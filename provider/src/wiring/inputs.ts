@@ -62,7 +62,7 @@ function secretsIn(args: MultusArgs): pulumi.Output<SecretPart[]> {
   const stack: { value: unknown; path: string; depth: number }[] = [{ value: args, path: "", depth: 0 }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const { value, path, depth } = item;
-    if (pulumi.Output.isInstance(value)) found.push({ path, output: value as pulumi.Output<unknown> });
+    if (pulumi.Output.isInstance(value)) found.push({ path, output: value });
     else if (typeof value === "object" && value !== null && depth < 64) {
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         const p = Array.isArray(value) ? `${path}[${k}]` : path ? `${path}.${k}` : k;

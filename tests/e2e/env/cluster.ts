@@ -32,12 +32,13 @@ interface Deleting {
 function foregroundDeletion(kube: Kube): () => Promise<void> {
   let stopped = false;
   const loop = (async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the function returned below
     while (!stopped) {
       try {
         for (const nad of await kube.list<Deleting>(paths.allNads)) {
           const m = nad.metadata;
           if (m.deletionTimestamp && (m.finalizers ?? []).every((f) => f === "foregroundDeletion")) {
-            await kube.mergePatch(`${paths.nad(m.namespace, m.name)}`, {
+            await kube.mergePatch(paths.nad(m.namespace, m.name), {
               metadata: { finalizers: null, uid: m.uid },
             });
           }

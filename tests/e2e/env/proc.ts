@@ -56,7 +56,7 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`,
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ""}`,
       );
     }
     await sleep(everyMs);
@@ -97,8 +97,8 @@ export function startDaemon(
     chunks.push(d.toString());
     if (chunks.length > 200) chunks.shift();
   };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
   child.on("error", (e) => chunks.push(`spawn error: ${e.message}\n`));
   running.add(child);
   child.once("exit", () => running.delete(child));

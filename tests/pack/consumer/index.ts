@@ -42,18 +42,20 @@ async function main(): Promise<void> {
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === "command:remote:Command" && args.inputs.create !== undefined) {
+        // MockResourceArgs types inputs as any: read them as the free-form record they are.
+        const inputs = args.inputs as Record<string, unknown>;
+        registered.push({ type: args.type, name: args.name, inputs });
+        const state: Record<string, unknown> = { ...inputs };
+        if (args.type === "command:remote:Command" && inputs.create !== undefined) {
           state.stdout = detection("v1.32.2+k3s1");
         }
         if (args.type === "kubernetes:helm.sh/v3:Release") {
           state.status = {
-            name: args.inputs.name,
-            namespace: args.inputs.namespace,
+            name: inputs.name,
+            namespace: inputs.namespace,
             revision: 1,
-            version: args.inputs.version,
-            chart: args.inputs.chart,
+            version: inputs.version,
+            chart: inputs.chart,
             appVersion: "v4.2.2",
             status: "deployed",
           };
