@@ -30,7 +30,7 @@ export interface Counts {
 }
 
 interface OutputPrototype {
-  apply(this: unknown, ...args: unknown[]): unknown;
+  apply: (this: unknown, ...args: unknown[]) => unknown;
 }
 
 let counting = false;

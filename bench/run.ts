@@ -196,7 +196,8 @@ function coldSection(size: Size, runs: number): string {
 
 function cpuModel(): string {
   const info = fs.existsSync("/proc/cpuinfo") ? fs.readFileSync("/proc/cpuinfo", "utf8") : "";
-  return /^model name\s*:\s*(.*)$/m.exec(info)?.[1] ?? os.cpus()[0]?.model ?? "unknown";
+  const cpus: (os.CpuInfo | undefined)[] = os.cpus();
+  return /^model name\s*:\s*(.*)$/m.exec(info)?.[1] ?? cpus[0]?.model ?? "unknown";
 }
 
 const load = () =>
@@ -320,7 +321,7 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 // Run as a script (tsx does not always set require.main to this module).
-if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === __filename) {
+if (process.argv.slice(1, 2).some((script) => path.resolve(script) === __filename)) {
   main(process.argv.slice(2)).catch((e: unknown) => {
     console.error(e);
     process.exit(1);

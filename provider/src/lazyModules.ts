@@ -73,7 +73,7 @@ export function deferModule(file: string): boolean {
 }
 
 /** The `@pulumi/kubernetes` members loaded from their own file: path in the index → file → export. */
-const KUBERNETES_PARTS: Readonly<Record<string, readonly [string, string]>> = {
+const KUBERNETES_PARTS: Readonly<Partial<Record<string, readonly [string, string]>>> = {
   "helm.v3.Release": ["helm/v3/release", "Release"],
   "apiextensions.CustomResource": ["apiextensions/customResource", "CustomResource"],
   Provider: ["provider", "Provider"],
