@@ -22,28 +22,45 @@ export LC_ALL
 # shellcheck disable=SC2034 # ME names this script in lib.sh's messages
 ME=k3s-multus-claim
 
-main() {
+# parse_args CONF_DIR OWNER: CONF (CONF_DIR without trailing slashes) and OWNER, checked.
+parse_args() {
   [ "$#" -eq 2 ] || fail usage 2 "usage: claim.sh CONF_DIR OWNER"
   safe_path "$1" || fail bad-path 5 "CONF_DIR is not a safe absolute path: $1"
   strip_slash "$1"
-  conf=$SP
-  case $conf in
+  CONF=$SP
+  case $CONF in
     /*/*) ;;
     *) fail bad-path 5 "CONF_DIR must be at least two levels below / (e.g. /etc/cni/net.d): $1" ;;
   esac
   owner_arg "$2"
-  check_access "$conf" search
-  dir=$conf/multus.d
-  if [ -L "$dir" ] || { [ -e "$dir" ] && [ ! -d "$dir" ]; }; then
-    fail refused 6 "refusing to record ownership in $dir: it is not a directory"
-  fi
-  if [ ! -d "$dir" ]; then
-    [ -w "$conf" ] || [ ! -e "$conf" ] || no_permission "create $dir"
-    mkdir -p -- "$dir" || fail failed 1 "could not create $dir"
-  fi
-  [ -w "$dir" ] || no_permission "write $dir"
-  : >"$dir/k3s-multus-owner.$2" || fail failed 1 "could not write $dir/k3s-multus-owner.$2"
-  printf 'claimed %s\n' "$dir/k3s-multus-owner.$2"
+  OWNER=$2
 }
 
-main "$@"
+# make_record_dir: DIR, CONF/multus.d, created when the chart has not yet; refused when it is not a
+# directory (a symlink included).
+make_record_dir() {
+  check_access "$CONF" search
+  DIR=$CONF/multus.d
+  if [ -L "$DIR" ] || { [ -e "$DIR" ] && [ ! -d "$DIR" ]; }; then
+    fail refused 6 "refusing to record ownership in $DIR: it is not a directory"
+  fi
+  if [ ! -d "$DIR" ]; then
+    [ -w "$CONF" ] || [ ! -e "$CONF" ] || no_permission "create $DIR"
+    mkdir -p -- "$DIR" || fail failed 1 "could not create $DIR"
+  fi
+}
+
+# write_record: the empty file DIR/k3s-multus-owner.OWNER, and the `claimed <path>` line.
+write_record() {
+  [ -w "$DIR" ] || no_permission "write $DIR"
+  : >"$DIR/k3s-multus-owner.$OWNER" || fail failed 1 "could not write $DIR/k3s-multus-owner.$OWNER"
+  printf 'claimed %s\n' "$DIR/k3s-multus-owner.$OWNER"
+}
+
+# --- Main: the pipeline ------------------------------------------------------------------------------
+
+{
+  parse_args "$@"   # CONF, OWNER
+  make_record_dir   # DIR
+  write_record
+}

@@ -606,34 +606,60 @@ decide_flannel() {
   fi
 }
 
-# --- Main --------------------------------------------------------------------------------------------
+# --- The pipeline's own steps ------------------------------------------------------------------------
 
-main() {
+# parse_args [DATA_DIR]: ARG_DATA_DIR, the data dir the user pinned (empty: detect it).
+parse_args() {
   [ "$#" -le 1 ] || fail usage 2 "usage: detect.sh [DATA_DIR]"
   ARG_DATA_DIR=${1-}
-  find_k3s_process
-  find_k3s_binary
-  read_version
-  read_service
+}
+
+# read_flags: F_DATA_DIR, F_CONFIG and F_FLANNEL from the service's command line, then from the
+# running K3s's, which wins where both say.
+read_flags() {
   F_DATA_DIR='' F_CONFIG='' F_FLANNEL=''
   parse_k3s_args "$SVC_ARGS"
   parse_k3s_args "$K3S_PROC_ARGS"
+}
+
+# read_process_env: ENV_CONFIG, the K3S_CONFIG_FILE K3s runs with: the running process's
+# environment when there is one, else the service's environment files.
+read_process_env() {
   ENV_CONFIG=$SVC_ENV_CONFIG
-  if [ -n "$K3S_PID" ]; then
-    [ -r "/proc/$K3S_PID/environ" ] || no_permission "read /proc/$K3S_PID/environ (the running k3s)"
-    ENV_CONFIG=$(tr '\000' '\n' <"/proc/$K3S_PID/environ" 2>/dev/null | while IFS= read -r e; do
-      case $e in K3S_CONFIG_FILE=*) printf '%s' "${e#K3S_CONFIG_FILE=}" ;; esac
-    done)
-  fi
-  read_configs
-  resolve_data_dir
+  [ -n "$K3S_PID" ] || return 0
+  [ -r "/proc/$K3S_PID/environ" ] || no_permission "read /proc/$K3S_PID/environ (the running k3s)"
+  ENV_CONFIG=$(tr '\000' '\n' <"/proc/$K3S_PID/environ" 2>/dev/null | while IFS= read -r e; do
+    case $e in K3S_CONFIG_FILE=*) printf '%s' "${e#K3S_CONFIG_FILE=}" ;; esac
+  done)
+}
+
+# check_data_dir: fails unless DD is a safe absolute path; then DD without trailing slashes.
+check_data_dir() {
   safe_path "$DD" || fail bad-data-dir 5 "the K3s data dir from $DD_FROM is not a safe absolute path (letters, digits and / . _ - + @ : only, no . or .. component): $DD"
   strip_slash "$DD"
   DD=$SP
-  read_containerd
-  decide_flannel
+}
+
+# print_facts: the output, format version 1 (see the head of this file).
+print_facts() {
   printf 'k3s-multus-detect 1\nversion=%s\ndata_dir=%s\nflannel=%s\nbin_dir=%s\nconf_dir=%s\ncontainerd_config=%s\n' \
     "$VLINE" "$DD" "$FLANNEL" "$CNI_BIN" "$CNI_CONF" "$CTRD"
 }
 
-main "$@"
+# --- Main: the pipeline ------------------------------------------------------------------------------
+
+{
+  parse_args "$@"    # ARG_DATA_DIR
+  find_k3s_process   # the running K3s, if any: K3S_PID, K3S_KIND, K3S_EXE, its containerd's -c
+  find_k3s_binary    # K3S, a trusted k3s binary
+  read_version       # VLINE (`k3s --version`), V_MINOR, V_PATCH
+  read_service       # SVC_ARGS and the service's environment files
+  read_flags         # F_DATA_DIR, F_CONFIG, F_FLANNEL
+  read_process_env   # ENV_CONFIG (K3S_CONFIG_FILE)
+  read_configs       # CFG_DATA_DIR, CFG_FLANNEL from config.yaml and its drop-ins
+  resolve_data_dir   # DD and DD_FROM
+  check_data_dir     # DD is safe
+  read_containerd    # CTRD, CNI_BIN, CNI_CONF
+  decide_flannel     # FLANNEL
+  print_facts
+}

@@ -1,3 +1,7 @@
+/**
+ * The provider behind the plugin: GetSchema from the schema generated at build time, and Construct
+ * of the Multus component (loaded lazily).
+ */
 import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";

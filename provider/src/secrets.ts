@@ -1,3 +1,6 @@
+/**
+ * Which input properties are credentials, by schema type: the schema generator marks them `secret`.
+ */
 import { SECRET_NODE_FIELDS } from "./plan/nodes";
 
 /**

@@ -189,12 +189,15 @@ describe("faults", function () {
       expectCleanupsOf(run, { "10.0.0.2": NEW_BIN });
     });
 
-    for (const [what, stdout] of [
-      ["empty output", ""],
-      ["a login banner only", "Welcome to Ubuntu\n"],
-      ["a future output format", NEW.replace("k3s-multus-detect 1", "k3s-multus-detect 2")],
-      ["a truncated output", NEW.split("\n").slice(0, 3).join("\n")],
-      ["an unsafe data dir", NEW.replace("data_dir=/var/lib/rancher/k3s", "data_dir=/var/lib/$(reboot)")],
+    for (const { what, stdout } of [
+      { what: "empty output", stdout: "" },
+      { what: "a login banner only", stdout: "Welcome to Ubuntu\n" },
+      { what: "a future output format", stdout: NEW.replace("k3s-multus-detect 1", "k3s-multus-detect 2") },
+      { what: "a truncated output", stdout: NEW.split("\n").slice(0, 3).join("\n") },
+      {
+        what: "an unsafe data dir",
+        stdout: NEW.replace("data_dir=/var/lib/rancher/k3s", "data_dir=/var/lib/$(reboot)"),
+      },
     ]) {
       it(`detection output with ${what}: the error names the node; only the other node's clean-up`, async () => {
         const run = await runMultus(ARGS, { detect: failOn("10.0.0.2", () => stdout) });
@@ -293,13 +296,13 @@ describe("faults", function () {
   });
 
   describe("destroy order", () => {
-    for (const [what, args] of [
-      ["detected, with the CRD chart", ARGS],
-      [
-        "pinned, chart without a CRD chart",
-        { ...ARGS, k3sVersion: "v1.30.5+k3s1", chart: { version: "v4.2.418" } },
-      ],
-      ["clean-up off", { ...ARGS, cleanupOnDestroy: false }],
+    for (const { what, args } of [
+      { what: "detected, with the CRD chart", args: ARGS },
+      {
+        what: "pinned, chart without a CRD chart",
+        args: { ...ARGS, k3sVersion: "v1.30.5+k3s1", chart: { version: "v4.2.418" } },
+      },
+      { what: "clean-up off", args: { ...ARGS, cleanupOnDestroy: false } },
     ] as const) {
       it(`${what}: NADs, then Releases (rke2-multus before its CRD chart), then the node clean-up`, async () => {
         const run = await runMultus(args, { detect: () => NEW });

@@ -1,3 +1,7 @@
+/**
+ * expectMultusError: runs a function that must refuse its input and checks the MultusError's field,
+ * refused value, what is allowed and message fragments.
+ */
 import { expect } from "chai";
 import { MultusError } from "../../provider/src/errors";
 

@@ -145,14 +145,14 @@ class Lab {
 
   constructor() {
     // m0 (macvlan/ipvlan master) and hd0 (host-device) in the host ns; their peers in the server ns.
-    for (const [a, b] of [
-      ["m0", "m1"],
-      ["hd0", "hd1"],
+    for (const { hostEnd, serverEnd } of [
+      { hostEnd: "m0", serverEnd: "m1" },
+      { hostEnd: "hd0", serverEnd: "hd1" },
     ]) {
-      this.host.ip("link", "add", a, "type", "veth", "peer", "name", b);
-      this.host.ip("link", "set", b, "netns", this.server.name);
-      this.host.ip("link", "set", a, "up");
-      this.server.ip("link", "set", b, "up");
+      this.host.ip("link", "add", hostEnd, "type", "veth", "peer", "name", serverEnd);
+      this.host.ip("link", "set", serverEnd, "netns", this.server.name);
+      this.host.ip("link", "set", hostEnd, "up");
+      this.server.ip("link", "set", serverEnd, "up");
     }
     this.server.ip("addr", "add", "10.251.0.1/24", "dev", "m1");
     this.server.ip("addr", "add", "10.252.0.1/24", "dev", "hd1");

@@ -181,20 +181,20 @@ describe("chart gates", () => {
   });
 
   describe("rke2-multus-crd version, from the published index", () => {
-    const rows: [string, string | undefined][] = [
+    const rows: { multus: string; crd: string | undefined }[] = [
       // Before v4.3.009 (the chart's own CRDs turned off): the oldest that renders.
-      ["v4.0.2-build2024020802", "4.3.010"],
-      ["v4.2.409", "4.3.010"],
-      ["v4.3.008", "4.3.010"],
-      ["v4.3.010", "4.3.010"],
-      ["v4.3.017", "4.3.017"],
+      { multus: "v4.0.2-build2024020802", crd: "4.3.010" },
+      { multus: "v4.2.409", crd: "4.3.010" },
+      { multus: "v4.3.008", crd: "4.3.010" },
+      { multus: "v4.3.010", crd: "4.3.010" },
+      { multus: "v4.3.017", crd: "4.3.017" },
       // Newer than the index knows: the newest published CRD chart, not an assumed 4.3.018.
-      ["v4.3.018", "4.3.017"],
-      ["v4.4.000", "4.3.017"],
+      { multus: "v4.3.018", crd: "4.3.017" },
+      { multus: "v4.4.000", crd: "4.3.017" },
       // Never the broken 4.3.009.
-      ["v4.3.009", undefined],
+      { multus: "v4.3.009", crd: undefined },
     ];
-    for (const [multus, crd] of rows) {
+    for (const { multus, crd } of rows) {
       it(`${multus} → ${crd ?? "none"}`, () =>
         expect(crdChartVersion(parseChartVersion(multus))).to.equal(crd));
     }
@@ -215,9 +215,9 @@ describe("chart gates", () => {
       expect(values(OLD, ["a", "b"])).to.deep.equal(values(OLD, ["b", "a", "b"]));
       expect(values(OLD, ["v1.30.5+k3s1"])).not.to.deep.equal(values(OLD, ["v1.30.5+k3s2"]));
     });
-    for (const [name, l] of [
-      ["from the gate on", NEW],
-      ["without flannel", NO_FLANNEL],
+    for (const { name, l } of [
+      { name: "from the gate on", l: NEW },
+      { name: "without flannel", l: NO_FLANNEL },
     ] as const) {
       it(`${name}: no version in the values, so K3s upgrades do not restart Multus`, () => {
         expect(values(l, ["v1.31.2+k3s1"])).to.deep.equal(values(l, ["v1.32.2+k3s1"]));

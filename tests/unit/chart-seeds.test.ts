@@ -207,16 +207,16 @@ describe("chart values against the K3s docs and the real chart", () => {
       }
     }
 
-    const refused: [string, "real" | "commented"][] = [
-      ["thickPlugin.enabled", "real"],
-      ["pod.resources.enabled", "real"],
-      ["config.cni_conf.multusAutoconfigDir", "real"],
-      ["config.cni_conf.logToStderr", "commented"],
-      ["config.cni_conf.cniVersion", "commented"],
-      ["config.cni_conf.namespaceIsolation", "commented"],
-      ["global.systemDefaultRegistry", "real"],
+    const refused: { key: string; kind: "real" | "commented" }[] = [
+      { key: "thickPlugin.enabled", kind: "real" },
+      { key: "pod.resources.enabled", kind: "real" },
+      { key: "config.cni_conf.multusAutoconfigDir", kind: "real" },
+      { key: "config.cni_conf.logToStderr", kind: "commented" },
+      { key: "config.cni_conf.cniVersion", kind: "commented" },
+      { key: "config.cni_conf.namespaceIsolation", kind: "commented" },
+      { key: "global.systemDefaultRegistry", kind: "real" },
     ];
-    for (const [key, kind] of refused) {
+    for (const { key, kind } of refused) {
       it(`the key ${key}, which we check in user values, is a ${kind} key of the chart`, function () {
         requireShared(this);
         const keys = chartKeys(readChartFile("rke2-multus-v4.3.017.values.yaml"));

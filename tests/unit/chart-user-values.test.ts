@@ -1,3 +1,7 @@
+/**
+ * User chart values merged over the computed ones: what is allowed, and what is refused because the
+ * Multus it installs could not work on K3s.
+ */
 import { expect } from "chai";
 import { DEFAULT_CHART_VERSION, parseChartVersion, planCharts } from "../../provider/src/plan/chart";
 import { CniLayout, nodeLayout } from "../../provider/src/plan/layout";
@@ -66,38 +70,56 @@ describe("chart: user values", () => {
     expect(JSON.stringify(user)).to.equal(before);
   });
 
-  const allowed: [string, string, CniLayout, Record<string, unknown>, Ipam[]][] = [
-    ["thickPlugin.enabled false", DEFAULT_CHART_VERSION, NEW, { thickPlugin: { enabled: false } }, []],
-    [
-      "pod.resources.enabled false",
-      DEFAULT_CHART_VERSION,
-      NEW,
-      { pod: { resources: { enabled: false } } },
-      [],
-    ],
-    [
-      "the computed dirs repeated",
-      DEFAULT_CHART_VERSION,
-      NEW,
-      {
+  const allowed: {
+    name: string;
+    chart: string;
+    l: CniLayout;
+    userValues: Record<string, unknown>;
+    ipam: Ipam[];
+  }[] = [
+    {
+      name: "thickPlugin.enabled false",
+      chart: DEFAULT_CHART_VERSION,
+      l: NEW,
+      userValues: { thickPlugin: { enabled: false } },
+      ipam: [],
+    },
+    {
+      name: "pod.resources.enabled false",
+      chart: DEFAULT_CHART_VERSION,
+      l: NEW,
+      userValues: { pod: { resources: { enabled: false } } },
+      ipam: [],
+    },
+    {
+      name: "the computed dirs repeated",
+      chart: DEFAULT_CHART_VERSION,
+      l: NEW,
+      userValues: {
         config: {
           cni_conf: { confDir: NEW.confDir, binDir: NEW.binDir, multusAutoconfigDir: NEW.confDir },
         },
         "rke2-whereabouts": { cniConf: { binDir: NEW.binDir, confDir: NEW.confDir } },
       },
-      ["whereabouts"],
-    ],
-    [
-      "manifests.dhcpDaemonSet true with dhcp",
-      DEFAULT_CHART_VERSION,
-      NEW,
-      { manifests: { dhcpDaemonSet: true } },
-      ["dhcp"],
-    ],
-    ["v4.2.107 with the default dirs (flannel off)", "v4.2.107", NO_FLANNEL, {}, []],
-    ["v4.2.106 with K3s' dirs", "v4.2.106", NEW, {}, []],
+      ipam: ["whereabouts"],
+    },
+    {
+      name: "manifests.dhcpDaemonSet true with dhcp",
+      chart: DEFAULT_CHART_VERSION,
+      l: NEW,
+      userValues: { manifests: { dhcpDaemonSet: true } },
+      ipam: ["dhcp"],
+    },
+    {
+      name: "v4.2.107 with the default dirs (flannel off)",
+      chart: "v4.2.107",
+      l: NO_FLANNEL,
+      userValues: {},
+      ipam: [],
+    },
+    { name: "v4.2.106 with K3s' dirs", chart: "v4.2.106", l: NEW, userValues: {}, ipam: [] },
   ];
-  for (const [name, chart, l, userValues, ipam] of allowed) {
+  for (const { name, chart, l, userValues, ipam } of allowed) {
     it(`allow ${name}`, () => {
       expect(() =>
         planCharts({

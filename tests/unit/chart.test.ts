@@ -1,3 +1,7 @@
+/**
+ * The chart plan: chart version parsing, the computed values for each IPAM on both sides of the K3s
+ * gate, and which charts are installed in which order.
+ */
 import { expect } from "chai";
 import {
   computeValues,
@@ -62,18 +66,18 @@ const IPAM_SETS: Ipam[][] = [
 
 describe("chart", () => {
   describe("parseChartVersion", () => {
-    const valid: [string, string][] = [
-      ["v4.3.017", "4.3.17"],
-      ["v4.3.009", "4.3.9"],
-      ["v4.2.202", "4.2.202"],
-      ["4.1.000", "4.1.0"],
-      ["v4.0.0", "4.0.0"],
-      ["v4.0.2-build2024020802", "4.0.2-build2024020802"],
+    const valid: { text: string; sv: string }[] = [
+      { text: "v4.3.017", sv: "4.3.17" },
+      { text: "v4.3.009", sv: "4.3.9" },
+      { text: "v4.2.202", sv: "4.2.202" },
+      { text: "4.1.000", sv: "4.1.0" },
+      { text: "v4.0.0", sv: "4.0.0" },
+      { text: "v4.0.2-build2024020802", sv: "4.0.2-build2024020802" },
       // Parsed (so that the gates can say why they refuse it and what to use instead).
-      ["v3.9.3-build2023010903", "3.9.3-build2023010903"],
-      ["v3.8-build2021110403", "3.8.0-build2021110403"],
+      { text: "v3.9.3-build2023010903", sv: "3.9.3-build2023010903" },
+      { text: "v3.8-build2021110403", sv: "3.8.0-build2021110403" },
     ];
-    for (const [text, sv] of valid) {
+    for (const { text, sv } of valid) {
       it(`accepts ${text} (${sv})`, () =>
         expect(parseChartVersion(text)).to.deep.equal({ text, semver: sv }));
     }
@@ -102,18 +106,18 @@ describe("chart", () => {
   });
 
   describe("computeValues for each IPAM on both sides of the K3s gate", () => {
-    for (const [side, l] of [
-      ["old K3s (data/current/bin)", OLD],
-      ["new K3s (data/cni)", NEW],
-      ["K3s without flannel", NO_FLANNEL],
+    for (const { side, l } of [
+      { side: "old K3s (data/current/bin)", l: OLD },
+      { side: "new K3s (data/cni)", l: NEW },
+      { side: "K3s without flannel", l: NO_FLANNEL },
     ] as const) {
-      // [chart, sets multusAutoconfigDir, planned at all, planned with dhcp, ships its own CRDs]
-      for (const [chart, autoconfigDir, plans, plansDhcp, ownCrd] of [
-        ["v4.1.404", false, true, false, true],
-        ["v4.2.201", false, false, false, true],
-        ["v4.2.202", true, true, false, true],
-        ["v4.2.414", true, true, true, true],
-        [DEFAULT_CHART_VERSION, true, true, true, false],
+      // Per chart: sets multusAutoconfigDir, is planned at all, is planned with dhcp, ships its own CRDs.
+      for (const { chart, autoconfigDir, plans, plansDhcp, ownCrd } of [
+        { chart: "v4.1.404", autoconfigDir: false, plans: true, plansDhcp: false, ownCrd: true },
+        { chart: "v4.2.201", autoconfigDir: false, plans: false, plansDhcp: false, ownCrd: true },
+        { chart: "v4.2.202", autoconfigDir: true, plans: true, plansDhcp: false, ownCrd: true },
+        { chart: "v4.2.414", autoconfigDir: true, plans: true, plansDhcp: true, ownCrd: true },
+        { chart: DEFAULT_CHART_VERSION, autoconfigDir: true, plans: true, plansDhcp: true, ownCrd: false },
       ] as const) {
         for (const ipam of IPAM_SETS) {
           it(`${side}, chart ${chart}, ipam [${ipam.join(", ")}]`, () => {

@@ -1,3 +1,7 @@
+/**
+ * parseSafePath and parseDetection: the paths that may reach a node shell, and the strict reading of
+ * the detection script's output (every deviation refused, `error=` lines as DetectionErrors).
+ */
 import { expect } from "chai";
 import { MultusError } from "../../provider/src/errors";
 import {
@@ -25,48 +29,48 @@ const replace = (key: string, line: string | undefined): string[] =>
   GOOD.flatMap((l) => (l.startsWith(`${key}=`) ? (line === undefined ? [] : [line]) : [l]));
 
 describe("parseSafePath", () => {
-  const accepted: [string, string][] = [
-    ["/var/lib/rancher/k3s", "/var/lib/rancher/k3s"],
-    ["/var/lib/rancher/k3s/", "/var/lib/rancher/k3s"],
-    ["/opt/cni/bin//", "/opt/cni/bin"],
-    ["/srv/k3s-data_1.2+x@y", "/srv/k3s-data_1.2+x@y"],
-    ["/sys/devices/pci0000:00/0000:00:03.0", "/sys/devices/pci0000:00/0000:00:03.0"],
-    ["/a/...", "/a/..."],
-    ["/.hidden", "/.hidden"],
-    [`/${"x".repeat(1023)}`, `/${"x".repeat(1023)}`],
+  const accepted: { input: string; want: string }[] = [
+    { input: "/var/lib/rancher/k3s", want: "/var/lib/rancher/k3s" },
+    { input: "/var/lib/rancher/k3s/", want: "/var/lib/rancher/k3s" },
+    { input: "/opt/cni/bin//", want: "/opt/cni/bin" },
+    { input: "/srv/k3s-data_1.2+x@y", want: "/srv/k3s-data_1.2+x@y" },
+    { input: "/sys/devices/pci0000:00/0000:00:03.0", want: "/sys/devices/pci0000:00/0000:00:03.0" },
+    { input: "/a/...", want: "/a/..." },
+    { input: "/.hidden", want: "/.hidden" },
+    { input: `/${"x".repeat(1023)}`, want: `/${"x".repeat(1023)}` },
   ];
-  for (const [input, want] of accepted) {
+  for (const { input, want } of accepted) {
     it(`accepts ${JSON.stringify(input.slice(0, 40))}`, () => {
       expect(parseSafePath("dataDir", input)).to.equal(want);
       expect(tryParseSafePath(input)).to.equal(want);
     });
   }
 
-  const refused: [unknown, string][] = [
-    [undefined, "is not a string"],
-    [42, "is not a string"],
-    ["", "is empty"],
-    ["var/lib", "is not an absolute path"],
-    ["~/k3s", "is not an absolute path"],
-    ["/", "is the root directory"],
-    ["///", "is the root directory"],
-    ["/a//b", "empty component"],
-    ["/a/./b", "'.' or '..'"],
-    ["/a/../b", "'.' or '..'"],
-    ["/a/..", "'.' or '..'"],
-    ["/a b", "character that is not allowed"],
-    ["/a;b", "character that is not allowed"],
-    ["/a$(id)", "character that is not allowed"],
-    ["/a`id`", "character that is not allowed"],
-    ["/a'b", "character that is not allowed"],
-    ['/a"b', "character that is not allowed"],
-    ["/a\nb", "character that is not allowed"],
-    ["/a\\b", "character that is not allowed"],
-    ["/a*", "character that is not allowed"],
-    ["/ä", "character that is not allowed"],
-    [`/${"x".repeat(1024)}`, "is too long"],
+  const refused: { input: unknown; detail: string }[] = [
+    { input: undefined, detail: "is not a string" },
+    { input: 42, detail: "is not a string" },
+    { input: "", detail: "is empty" },
+    { input: "var/lib", detail: "is not an absolute path" },
+    { input: "~/k3s", detail: "is not an absolute path" },
+    { input: "/", detail: "is the root directory" },
+    { input: "///", detail: "is the root directory" },
+    { input: "/a//b", detail: "empty component" },
+    { input: "/a/./b", detail: "'.' or '..'" },
+    { input: "/a/../b", detail: "'.' or '..'" },
+    { input: "/a/..", detail: "'.' or '..'" },
+    { input: "/a b", detail: "character that is not allowed" },
+    { input: "/a;b", detail: "character that is not allowed" },
+    { input: "/a$(id)", detail: "character that is not allowed" },
+    { input: "/a`id`", detail: "character that is not allowed" },
+    { input: "/a'b", detail: "character that is not allowed" },
+    { input: '/a"b', detail: "character that is not allowed" },
+    { input: "/a\nb", detail: "character that is not allowed" },
+    { input: "/a\\b", detail: "character that is not allowed" },
+    { input: "/a*", detail: "character that is not allowed" },
+    { input: "/ä", detail: "character that is not allowed" },
+    { input: `/${"x".repeat(1024)}`, detail: "is too long" },
   ];
-  for (const [input, detail] of refused) {
+  for (const { input, detail } of refused) {
     it(`refuses ${jsonText(input)?.slice(0, 40) ?? "undefined"}: ${detail}`, () => {
       expectMultusError(() => parseSafePath("nodes[0].dataDir", input), {
         field: "nodes[0].dataDir",

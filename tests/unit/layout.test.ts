@@ -1,3 +1,7 @@
+/**
+ * The CNI layout: the October 2024 bin dir gate per minor line, a node's layout from its facts and
+ * overrides, the cluster layout the nodes must agree on, and layouts from pinned facts.
+ */
 import { expect } from "chai";
 import {
   CniLayout,
@@ -36,31 +40,31 @@ function facts(
 
 describe("CNI layout", () => {
   describe("the October 2024 bin dir gate", () => {
-    const rows: [tag: string, fixed: boolean][] = [
-      ["v0.9.1+k3s1", false],
-      ["v1.26.15+k3s1", false],
-      ["v1.27.16+k3s1", false],
-      ["v1.27.99+k3s1", false],
-      ["v1.28.14+k3s1", false],
-      ["v1.28.15+k3s1", true],
-      ["v1.28.15+k3s2", true],
-      ["v1.29.9+k3s1", false],
-      ["v1.29.10+k3s1", true],
-      ["v1.30.5+k3s1", false],
-      ["v1.30.6+k3s1", true],
-      ["v1.31.1+k3s1", false],
-      ["v1.31.2+k3s1", true],
-      ["v1.32.0+k3s1", true],
-      ["v1.32.0-rc1+k3s1", true],
-      ["v1.34.1-rc1+k3s1", true],
+    const rows: { tag: string; fixed: boolean }[] = [
+      { tag: "v0.9.1+k3s1", fixed: false },
+      { tag: "v1.26.15+k3s1", fixed: false },
+      { tag: "v1.27.16+k3s1", fixed: false },
+      { tag: "v1.27.99+k3s1", fixed: false },
+      { tag: "v1.28.14+k3s1", fixed: false },
+      { tag: "v1.28.15+k3s1", fixed: true },
+      { tag: "v1.28.15+k3s2", fixed: true },
+      { tag: "v1.29.9+k3s1", fixed: false },
+      { tag: "v1.29.10+k3s1", fixed: true },
+      { tag: "v1.30.5+k3s1", fixed: false },
+      { tag: "v1.30.6+k3s1", fixed: true },
+      { tag: "v1.31.1+k3s1", fixed: false },
+      { tag: "v1.31.2+k3s1", fixed: true },
+      { tag: "v1.32.0+k3s1", fixed: true },
+      { tag: "v1.32.0-rc1+k3s1", fixed: true },
+      { tag: "v1.34.1-rc1+k3s1", fixed: true },
       // Release candidates of a gated patch release are cut from the branch that carries the change.
-      ["v1.28.15-rc1+k3s1", true],
-      ["v1.30.6-rc2+k3s1", true],
-      ["v1.30.5-rc1+k3s1", false],
-      ["v2.0.0+k3s1", true],
-      ["v2.1.0-rc1+k3s1", true],
+      { tag: "v1.28.15-rc1+k3s1", fixed: true },
+      { tag: "v1.30.6-rc2+k3s1", fixed: true },
+      { tag: "v1.30.5-rc1+k3s1", fixed: false },
+      { tag: "v2.0.0+k3s1", fixed: true },
+      { tag: "v2.1.0-rc1+k3s1", fixed: true },
     ];
-    for (const [tag, fixed] of rows) {
+    for (const { tag, fixed } of rows) {
       const bin = fixed ? NEW_BIN : OLD_BIN;
       it(`${tag} → ${bin}`, () => {
         expect(usesFixedCniBinDir(parseK3sVersion(tag))).to.equal(fixed);
@@ -158,13 +162,33 @@ describe("CNI layout", () => {
       );
     });
 
-    const unsafe: [string, Partial<NodeFacts>, LayoutOverrides, string][] = [
-      ["data dir with a semicolon", { dataDir: "/var/lib/k3s;reboot" }, {}, "k3sDataDir"],
-      ["relative data dir", { dataDir: "var/lib/rancher/k3s" }, {}, "k3sDataDir"],
-      ["observed bin dir with $()", { binDir: "/opt/$(id)/bin" }, {}, "cniBinDir"],
-      ["override conf dir with ..", {}, { cniConfDir: "/etc/cni/../../root" }, "cniConfDir"],
+    const unsafe: { name: string; extra: Partial<NodeFacts>; overrides: LayoutOverrides; field: string }[] = [
+      {
+        name: "data dir with a semicolon",
+        extra: { dataDir: "/var/lib/k3s;reboot" },
+        overrides: {},
+        field: "k3sDataDir",
+      },
+      {
+        name: "relative data dir",
+        extra: { dataDir: "var/lib/rancher/k3s" },
+        overrides: {},
+        field: "k3sDataDir",
+      },
+      {
+        name: "observed bin dir with $()",
+        extra: { binDir: "/opt/$(id)/bin" },
+        overrides: {},
+        field: "cniBinDir",
+      },
+      {
+        name: "override conf dir with ..",
+        extra: {},
+        overrides: { cniConfDir: "/etc/cni/../../root" },
+        field: "cniConfDir",
+      },
     ];
-    for (const [name, extra, overrides, field] of unsafe) {
+    for (const { name, extra, overrides, field } of unsafe) {
       it(`refuses an unsafe path: ${name}`, () => {
         expectMultusError(() => nodeLayout(facts("n1", "v1.32.2+k3s1", extra), overrides), { field });
       });

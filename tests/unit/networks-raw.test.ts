@@ -1,3 +1,7 @@
+/**
+ * The raw `config` escape hatch: a CNI config passed through byte for byte, except the whereabouts
+ * configuration_path, which follows the node's layout.
+ */
 import { expect } from "chai";
 import { CniLayout, nodeLayout } from "../../provider/src/plan/layout";
 import { parseNetwork, PlannedNetwork, renderNetwork } from "../../provider/src/plan/networks";

@@ -1,3 +1,7 @@
+/**
+ * Typed network specs rendered into NetworkAttachmentDefinition configs: each plugin's fields, the
+ * whereabouts configuration_path per layout, the K3s docs' golden NAD, and the pod annotation.
+ */
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -151,49 +155,53 @@ describe("networks", () => {
       }
     }
 
-    const minimal: [string, Record<string, unknown>, Record<string, unknown>][] = [
-      [
-        "macvlan with plugin defaults and cniVersion 0.3.1",
-        { type: "macvlan", cniVersion: "0.3.1", ipam: { type: "dhcp" } },
-        { cniVersion: "0.3.1", type: "macvlan", ipam: { type: "dhcp" } },
-      ],
-      [
-        "host-device without ipam",
-        { type: "host-device", hwaddr: "52:54:00:AB:CD:EF" },
-        { cniVersion: "1.0.0", type: "host-device", hwaddr: "52:54:00:ab:cd:ef" },
-      ],
-      [
-        "host-device by PCI address",
-        { type: "host-device", pciBusID: "0000:00:1F.6" },
-        { cniVersion: "1.0.0", type: "host-device", pciBusID: "0000:00:1f.6" },
-      ],
-      [
-        "host-device by kernel path",
-        { type: "host-device", kernelpath: "/sys/devices/pci0000:00/0000:00:1f.6/" },
-        { cniVersion: "1.0.0", type: "host-device", kernelpath: "/sys/devices/pci0000:00/0000:00:1f.6" },
-      ],
+    const minimal: { name: string; args: Record<string, unknown>; config: Record<string, unknown> }[] = [
+      {
+        name: "macvlan with plugin defaults and cniVersion 0.3.1",
+        args: { type: "macvlan", cniVersion: "0.3.1", ipam: { type: "dhcp" } },
+        config: { cniVersion: "0.3.1", type: "macvlan", ipam: { type: "dhcp" } },
+      },
+      {
+        name: "host-device without ipam",
+        args: { type: "host-device", hwaddr: "52:54:00:AB:CD:EF" },
+        config: { cniVersion: "1.0.0", type: "host-device", hwaddr: "52:54:00:ab:cd:ef" },
+      },
+      {
+        name: "host-device by PCI address",
+        args: { type: "host-device", pciBusID: "0000:00:1F.6" },
+        config: { cniVersion: "1.0.0", type: "host-device", pciBusID: "0000:00:1f.6" },
+      },
+      {
+        name: "host-device by kernel path",
+        args: { type: "host-device", kernelpath: "/sys/devices/pci0000:00/0000:00:1f.6/" },
+        config: {
+          cniVersion: "1.0.0",
+          type: "host-device",
+          kernelpath: "/sys/devices/pci0000:00/0000:00:1f.6",
+        },
+      },
     ];
-    for (const [name, args, config] of minimal) {
+    for (const { name, args, config } of minimal) {
       it(name, () => expect(render({ name: "n", ...args }).config).to.equal(JSON.stringify(config, null, 2)));
     }
   });
 
   describe("whereabouts configuration_path = <confDir>/whereabouts.d/whereabouts.conf", () => {
-    const rows: [string, CniLayout, string][] = [
-      ["new K3s", NEW, WHEREABOUTS_CONF],
-      ["old K3s", layoutFor("v1.30.5+k3s1"), WHEREABOUTS_CONF],
-      [
-        "custom data dir",
-        layoutFor("v1.32.2+k3s1", "/srv/k3s"),
-        "/srv/k3s/agent/etc/cni/net.d/whereabouts.d/whereabouts.conf",
-      ],
-      [
-        "flannel off",
-        layoutFor("v1.32.2+k3s1", "/var/lib/rancher/k3s", false),
-        "/etc/cni/net.d/whereabouts.d/whereabouts.conf",
-      ],
+    const rows: { name: string; layout: CniLayout; want: string }[] = [
+      { name: "new K3s", layout: NEW, want: WHEREABOUTS_CONF },
+      { name: "old K3s", layout: layoutFor("v1.30.5+k3s1"), want: WHEREABOUTS_CONF },
+      {
+        name: "custom data dir",
+        layout: layoutFor("v1.32.2+k3s1", "/srv/k3s"),
+        want: "/srv/k3s/agent/etc/cni/net.d/whereabouts.d/whereabouts.conf",
+      },
+      {
+        name: "flannel off",
+        layout: layoutFor("v1.32.2+k3s1", "/var/lib/rancher/k3s", false),
+        want: "/etc/cni/net.d/whereabouts.d/whereabouts.conf",
+      },
     ];
-    for (const [name, layout, want] of rows) {
+    for (const { name, layout, want } of rows) {
       it(name, () => {
         const planned = render(
           { name: "w", type: "macvlan", ipam: { type: "whereabouts", range: "10.1.0.0/16" } },
@@ -236,14 +244,14 @@ describe("networks", () => {
   });
 
   describe("annotations", () => {
-    const rows: [Record<string, unknown>, string][] = [
-      [{ name: "lan" }, "default/lan"],
-      [{ name: "lan", interface: "net1" }, "default/lan@net1"],
-      [{ name: "lan", namespace: "apps", interface: "eth1" }, "apps/lan@eth1"],
-      [{ name: "storage.v1", namespace: "kube-system" }, "kube-system/storage.v1"],
-      [{ name: "n", interface: "vlan.100_a-b" }, "default/n@vlan.100_a-b"],
+    const rows: { args: Record<string, unknown>; want: string }[] = [
+      { args: { name: "lan" }, want: "default/lan" },
+      { args: { name: "lan", interface: "net1" }, want: "default/lan@net1" },
+      { args: { name: "lan", namespace: "apps", interface: "eth1" }, want: "apps/lan@eth1" },
+      { args: { name: "storage.v1", namespace: "kube-system" }, want: "kube-system/storage.v1" },
+      { args: { name: "n", interface: "vlan.100_a-b" }, want: "default/n@vlan.100_a-b" },
     ];
-    for (const [args, want] of rows) {
+    for (const { args, want } of rows) {
       it(`${JSON.stringify(args)} → ${want}`, () => {
         expect(render({ ...args, type: "macvlan", ipam: { type: "dhcp" } }).annotation).to.equal(want);
       });

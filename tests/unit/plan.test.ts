@@ -1,3 +1,7 @@
+/**
+ * The whole plan from validated inputs and a pinned layout: input validation, what planFor computes
+ * (values, charts, NADs, node script arguments) and that the same inputs give the same bytes.
+ */
 import { expect } from "chai";
 import { DEFAULT_CHART_VERSION } from "../../provider/src/plan/chart";
 import { pinnedLayout } from "../../provider/src/plan/layout";
@@ -79,32 +83,32 @@ function permuted(value: unknown, seed: number): unknown {
 describe("plan", () => {
   describe("validateInputs", () => {
     // prettier-ignore
-    const ipamRows: [string, unknown, unknown[], string[]][] = [
-      ["none asked, no networks", undefined, [], []],
-      ["asked, put in the fixed order", ["dhcp", "host-local"], [], ["host-local", "dhcp"]],
-      ["asked twice", ["whereabouts", "whereabouts"], [], ["whereabouts"]],
-      ["static networks need nothing", undefined, [{ name: "s", type: "macvlan", ipam: { type: "static", addresses: [{ address: "10.0.0.5/24" }] } }], []],
-      ["from typed networks, joined with those asked", ["dhcp"], [{ name: "w", type: "macvlan", ipam: { type: "whereabouts", range: "10.0.0.0/24" } }], ["whereabouts", "dhcp"]],
-      ["from a raw config", undefined, [{ name: "r", config: '{"type":"macvlan","ipam":{"type":"dhcp"}}' }], ["dhcp"]],
-      ["from a raw conflist's plugin", undefined, [{ name: "r", config: '{"plugins":[{"type":"macvlan","ipam":{"type":"whereabouts","range":"10.0.0.0/24"}}]}' }], ["whereabouts"]],
-      ["not from a raw config's unknown IPAM", undefined, [{ name: "r", config: '{"type":"macvlan","ipam":{"type":"calico-ipam"}}' }], []],
+    const ipamRows: { name: string; ipam: unknown; networks: unknown[]; want: string[] }[] = [
+      { name: "none asked, no networks", ipam: undefined, networks: [], want: [] },
+      { name: "asked, put in the fixed order", ipam: ["dhcp", "host-local"], networks: [], want: ["host-local", "dhcp"] },
+      { name: "asked twice", ipam: ["whereabouts", "whereabouts"], networks: [], want: ["whereabouts"] },
+      { name: "static networks need nothing", ipam: undefined, networks: [{ name: "s", type: "macvlan", ipam: { type: "static", addresses: [{ address: "10.0.0.5/24" }] } }], want: [] },
+      { name: "from typed networks, joined with those asked", ipam: ["dhcp"], networks: [{ name: "w", type: "macvlan", ipam: { type: "whereabouts", range: "10.0.0.0/24" } }], want: ["whereabouts", "dhcp"] },
+      { name: "from a raw config", ipam: undefined, networks: [{ name: "r", config: '{"type":"macvlan","ipam":{"type":"dhcp"}}' }], want: ["dhcp"] },
+      { name: "from a raw conflist's plugin", ipam: undefined, networks: [{ name: "r", config: '{"plugins":[{"type":"macvlan","ipam":{"type":"whereabouts","range":"10.0.0.0/24"}}]}' }], want: ["whereabouts"] },
+      { name: "not from a raw config's unknown IPAM", ipam: undefined, networks: [{ name: "r", config: '{"type":"macvlan","ipam":{"type":"calico-ipam"}}' }], want: [] },
     ];
-    for (const [name, ipam, networks, want] of ipamRows) {
+    for (const { name, ipam, networks, want } of ipamRows) {
       it(`ipam: ${name} → [${want.join(", ")}]`, () => {
         expect(validateInputs({ k3sVersion: "v1.32.2+k3s1", ipam, networks }).ipam).to.deep.equal(want);
       });
     }
 
     // prettier-ignore
-    const pinRows: [string, PlanArgs, boolean, boolean][] = [
-      ["a pinned version", { k3sVersion: "v1.30.6+k3s1" }, true, false],
-      ["both dirs pinned", { cniBinDir: "/opt/cni/bin", cniConfDir: "/etc/cni/net.d" }, true, false],
-      ["nodes to detect", { nodes: [{ host: "a" }] }, false, true],
-      ["nodes without clean-up", { nodes: [{ host: "a" }], cleanupOnDestroy: false }, false, false],
-      ["nodes and a pinned version", { nodes: [{ host: "a" }], k3sVersion: "v1.30.6+k3s1" }, true, true],
-      ["a pinned version, clean-up off", { k3sVersion: "v1.30.6+k3s1", cleanupOnDestroy: false }, true, false],
+    const pinRows: { name: string; args: PlanArgs; pinned: boolean; cleanup: boolean }[] = [
+      { name: "a pinned version", args: { k3sVersion: "v1.30.6+k3s1" }, pinned: true, cleanup: false },
+      { name: "both dirs pinned", args: { cniBinDir: "/opt/cni/bin", cniConfDir: "/etc/cni/net.d" }, pinned: true, cleanup: false },
+      { name: "nodes to detect", args: { nodes: [{ host: "a" }] }, pinned: false, cleanup: true },
+      { name: "nodes without clean-up", args: { nodes: [{ host: "a" }], cleanupOnDestroy: false }, pinned: false, cleanup: false },
+      { name: "nodes and a pinned version", args: { nodes: [{ host: "a" }], k3sVersion: "v1.30.6+k3s1" }, pinned: true, cleanup: true },
+      { name: "a pinned version, clean-up off", args: { k3sVersion: "v1.30.6+k3s1", cleanupOnDestroy: false }, pinned: true, cleanup: false },
     ];
-    for (const [name, args, pinned, cleanup] of pinRows) {
+    for (const { name, args, pinned, cleanup } of pinRows) {
       it(`${name}: pinned ${pinned}, cleanupOnDestroy ${cleanup}`, () => {
         const v = validateInputs(args);
         expect([v.pinned, v.cleanupOnDestroy]).to.deep.equal([pinned, cleanup]);

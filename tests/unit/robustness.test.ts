@@ -40,16 +40,16 @@ describe("stableYaml reads back identically under YAML 1.1 and 1.2", () => {
 
 describe("credentials inside strings are redacted in every message", () => {
   // prettier-ignore
-  const rows: [string, string][] = [
-    ["https://user:pass@charts.example.com/x", "https://(redacted)@charts.example.com/x"],
-    ["oci://token@registry.example.com/charts", "oci://(redacted)@registry.example.com/charts"],
-    ["http://u:p@ss@h:8080/", "http://(redacted)@h:8080/"],
-    ["ssh admin:s3cr3t@10.0.0.1 now", "ssh (redacted)@10.0.0.1 now"],
-    ["default/lan@net1", "default/lan@net1"],
-    ["user@host", "user@host"],
-    ["fd00::1", "fd00::1"],
+  const rows: { text: string; want: string }[] = [
+    { text: "https://user:pass@charts.example.com/x", want: "https://(redacted)@charts.example.com/x" },
+    { text: "oci://token@registry.example.com/charts", want: "oci://(redacted)@registry.example.com/charts" },
+    { text: "http://u:p@ss@h:8080/", want: "http://(redacted)@h:8080/" },
+    { text: "ssh admin:s3cr3t@10.0.0.1 now", want: "ssh (redacted)@10.0.0.1 now" },
+    { text: "default/lan@net1", want: "default/lan@net1" },
+    { text: "user@host", want: "user@host" },
+    { text: "fd00::1", want: "fd00::1" },
   ];
-  for (const [text, want] of rows) it(text, () => expect(redactCredentials(text)).to.equal(want));
+  for (const { text, want } of rows) it(text, () => expect(redactCredentials(text)).to.equal(want));
 
   it("a MultusError never carries them, in the message or the input", () => {
     const e = new MultusError(
@@ -74,10 +74,10 @@ describe("credentials inside strings are redacted in every message", () => {
 describe("did you mean", () => {
   const keys = ["cleanupOnDestroy", "kubeconfig", "networks", "nodes", "chart"];
   // prettier-ignore
-  const rows: [string, string | undefined][] = [
-    ["cleanupOnDestory", "cleanupOnDestroy"], ["kubeConfig", "kubeconfig"], ["netwroks", "networks"],
-    ["node", "nodes"], ["Chart", "chart"], ["flavour", undefined], ["x", undefined],
+  const rows: { word: string; want: string | undefined }[] = [
+    { word: "cleanupOnDestory", want: "cleanupOnDestroy" }, { word: "kubeConfig", want: "kubeconfig" }, { word: "netwroks", want: "networks" },
+    { word: "node", want: "nodes" }, { word: "Chart", want: "chart" }, { word: "flavour", want: undefined }, { word: "x", want: undefined },
   ];
-  for (const [word, want] of rows)
+  for (const { word, want } of rows)
     it(`${word} → ${want ?? "nothing"}`, () => expect(closest(word, keys)).to.equal(want));
 });

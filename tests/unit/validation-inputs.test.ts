@@ -56,37 +56,37 @@ describe("validation: inputs", () => {
   });
 
   describe("nodes", () => {
-    /** [case, nodes, field, input, fragment of `allowed`, fragments of the message] */
+    /** Each refused node list with the field, input, `allowed` fragment and message fragments of its error. */
     // prettier-ignore
-    const rows: [string, unknown[], string, unknown, string, string[]?][] = [
-      ["host with ;", [{ host: "node1;reboot" }], "nodes[0].host", "node1;reboot", "host name or IP address"],
-      ["host $(id)", [{ host: "$(id)" }], "nodes[0].host", "$(id)", "host name or IP address"],
-      ["host with backticks", [{ host: "`id`" }], "nodes[0].host", "`id`", "host name or IP address"],
-      ["host with a space", [{ host: "node 1" }], "nodes[0].host", "node 1", "host name or IP address"],
-      ["host with a newline", [{ host: "node1\nreboot" }], "nodes[0].host", "node1\nreboot", "host name or IP address"],
-      ["host that is an ssh option", [{ host: "-oProxyCommand=sh" }], "nodes[0].host", "-oProxyCommand=sh", "host name"],
-      ["host with a user", [{ host: "root@node1" }], "nodes[0].host", "root@node1", "host name"],
-      ["empty host", [{ host: "" }], "nodes[0].host", "", "host name"],
-      ["missing host", [{ user: "root" }], "nodes[0].host", undefined, "host name"],
-      ["duplicate hosts", [{ host: "a" }, { host: "b" }, { host: "a" }], "nodes[2].host", "a", "also nodes[0]", ["is a duplicate"]],
-      ["duplicate default names", [{ host: "a.example" }, { host: "a-example" }], "nodes[1].name", "a-example", "also nodes[0]"],
-      ["duplicate names", [{ host: "a", name: "x" }, { host: "b", name: "x" }], "nodes[1].name", "x", "set `name` on one of them"],
-      ["port 0", [{ host: "a", port: 0 }], "nodes[0].port", 0, "from 1 to 65535"],
-      ["port 65536", [{ host: "a", port: 65536 }], "nodes[0].port", 65536, "from 1 to 65535"],
-      ["port as a string", [{ host: "a", port: "22" }], "nodes[0].port", "22", "whole number"],
-      ["port 22.5", [{ host: "a", port: 22.5 }], "nodes[0].port", 22.5, "whole number"],
-      ["user with ;", [{ host: "a", user: "root;id" }], "nodes[0].user", "root;id", "POSIX user name"],
-      ["user that is an option", [{ host: "a", user: "-l" }], "nodes[0].user", "-l", "POSIX user name"],
-      ["user with a space", [{ host: "a", user: "k3s admin" }], "nodes[0].user", "k3s admin", "POSIX user name"],
-      ["user of 33", [{ host: "a", user: "u".repeat(33) }], "nodes[0].user", "u".repeat(33), "at most 32"],
-      ["bad name", [{ host: "a", name: "Node_1" }], "nodes[0].name", "Node_1", "DNS-1123 label"],
-      ["sudo as a string", [{ host: "a", sudo: "yes" }], "nodes[0].sudo", "yes", "true or false"],
-      ["dialErrorLimit 1001", [{ host: "a", dialErrorLimit: 1001 }], "nodes[0].dialErrorLimit", 1001, "from -1 to 1000"],
-      ["perDialTimeout 0", [{ host: "a", perDialTimeout: 0 }], "nodes[0].perDialTimeout", 0, "from 1 to 3600"],
-      ["hostKey a number", [{ host: "a", hostKey: 5 }], "nodes[0].hostKey", 5, "a string"],
-      ["a node that is a string", ["node1"], "nodes[0]", "node1", "expected an object"],
+    const rows: { name: string; nodes: unknown[]; field: string; input: unknown; allowed: string; message?: string[] }[] = [
+      { name: "host with ;", nodes: [{ host: "node1;reboot" }], field: "nodes[0].host", input: "node1;reboot", allowed: "host name or IP address" },
+      { name: "host $(id)", nodes: [{ host: "$(id)" }], field: "nodes[0].host", input: "$(id)", allowed: "host name or IP address" },
+      { name: "host with backticks", nodes: [{ host: "`id`" }], field: "nodes[0].host", input: "`id`", allowed: "host name or IP address" },
+      { name: "host with a space", nodes: [{ host: "node 1" }], field: "nodes[0].host", input: "node 1", allowed: "host name or IP address" },
+      { name: "host with a newline", nodes: [{ host: "node1\nreboot" }], field: "nodes[0].host", input: "node1\nreboot", allowed: "host name or IP address" },
+      { name: "host that is an ssh option", nodes: [{ host: "-oProxyCommand=sh" }], field: "nodes[0].host", input: "-oProxyCommand=sh", allowed: "host name" },
+      { name: "host with a user", nodes: [{ host: "root@node1" }], field: "nodes[0].host", input: "root@node1", allowed: "host name" },
+      { name: "empty host", nodes: [{ host: "" }], field: "nodes[0].host", input: "", allowed: "host name" },
+      { name: "missing host", nodes: [{ user: "root" }], field: "nodes[0].host", input: undefined, allowed: "host name" },
+      { name: "duplicate hosts", nodes: [{ host: "a" }, { host: "b" }, { host: "a" }], field: "nodes[2].host", input: "a", allowed: "also nodes[0]", message: ["is a duplicate"] },
+      { name: "duplicate default names", nodes: [{ host: "a.example" }, { host: "a-example" }], field: "nodes[1].name", input: "a-example", allowed: "also nodes[0]" },
+      { name: "duplicate names", nodes: [{ host: "a", name: "x" }, { host: "b", name: "x" }], field: "nodes[1].name", input: "x", allowed: "set `name` on one of them" },
+      { name: "port 0", nodes: [{ host: "a", port: 0 }], field: "nodes[0].port", input: 0, allowed: "from 1 to 65535" },
+      { name: "port 65536", nodes: [{ host: "a", port: 65536 }], field: "nodes[0].port", input: 65536, allowed: "from 1 to 65535" },
+      { name: "port as a string", nodes: [{ host: "a", port: "22" }], field: "nodes[0].port", input: "22", allowed: "whole number" },
+      { name: "port 22.5", nodes: [{ host: "a", port: 22.5 }], field: "nodes[0].port", input: 22.5, allowed: "whole number" },
+      { name: "user with ;", nodes: [{ host: "a", user: "root;id" }], field: "nodes[0].user", input: "root;id", allowed: "POSIX user name" },
+      { name: "user that is an option", nodes: [{ host: "a", user: "-l" }], field: "nodes[0].user", input: "-l", allowed: "POSIX user name" },
+      { name: "user with a space", nodes: [{ host: "a", user: "k3s admin" }], field: "nodes[0].user", input: "k3s admin", allowed: "POSIX user name" },
+      { name: "user of 33", nodes: [{ host: "a", user: "u".repeat(33) }], field: "nodes[0].user", input: "u".repeat(33), allowed: "at most 32" },
+      { name: "bad name", nodes: [{ host: "a", name: "Node_1" }], field: "nodes[0].name", input: "Node_1", allowed: "DNS-1123 label" },
+      { name: "sudo as a string", nodes: [{ host: "a", sudo: "yes" }], field: "nodes[0].sudo", input: "yes", allowed: "true or false" },
+      { name: "dialErrorLimit 1001", nodes: [{ host: "a", dialErrorLimit: 1001 }], field: "nodes[0].dialErrorLimit", input: 1001, allowed: "from -1 to 1000" },
+      { name: "perDialTimeout 0", nodes: [{ host: "a", perDialTimeout: 0 }], field: "nodes[0].perDialTimeout", input: 0, allowed: "from 1 to 3600" },
+      { name: "hostKey a number", nodes: [{ host: "a", hostKey: 5 }], field: "nodes[0].hostKey", input: 5, allowed: "a string" },
+      { name: "a node that is a string", nodes: ["node1"], field: "nodes[0]", input: "node1", allowed: "expected an object" },
     ];
-    for (const [name, nodes, field, input, allowed, message] of rows) {
+    for (const { name, nodes, field, input, allowed, message } of rows) {
       it(`${name}: ${field}`, () =>
         expectMultusError(() => validateInputs({ nodes }), { field, input, allowed, message }));
     }
@@ -112,21 +112,21 @@ describe("validation: inputs", () => {
     });
 
     describe("never echo credentials", () => {
-      /** [case, nodes, field, input the error must carry] */
+      /** Each refused credential with the field and the (hidden) input its error must carry. */
       // prettier-ignore
-      const rows: [string, unknown, string, unknown][] = [
-        ["a privateKey object", [{ host: "a", privateKey: { pem: SECRET } }], "nodes[0].privateKey", "(secret)"],
-        ["a privateKey Buffer", [{ host: "a", privateKey: Buffer.from(SECRET) }], "nodes[0].privateKey", "(secret)"],
-        ["a password list", [{ host: "a", password: [SECRET] }], "nodes[0].password", "(secret)"],
-        ["a privateKeyPassword number", [{ host: "a", privateKeyPassword: 5_200_000 }], "nodes[0].privateKeyPassword", "(secret)"],
-        ["a misspelt privateKey", [{ host: "a", privatekey: SECRET }], "nodes[0].privatekey", "(hidden: may hold credentials)"],
-        ["a misspelt password", [{ host: "a", passwd: SECRET }], "nodes[0].passwd", "(hidden: may hold credentials)"],
-        ["one node instead of a list", { host: "a", privateKey: SECRET }, "nodes", "(hidden: may hold credentials)"],
-        ["a nested list", [[{ host: "a", privateKey: SECRET }]], "nodes[0]", "(hidden: may hold credentials)"],
-        ["a proxy given as a URL", [{ host: "a", proxy: `http://u:${SECRET}@jump` }], "nodes[0].proxy", "(hidden: may hold credentials)"],
-        ["a misspelt proxy password", [{ host: "a", proxy: { host: "jump", pasword: SECRET } }], "nodes[0].proxy.pasword", "(hidden: may hold credentials)"],
+      const rows: { name: string; nodes: unknown; field: string; input: unknown }[] = [
+        { name: "a privateKey object", nodes: [{ host: "a", privateKey: { pem: SECRET } }], field: "nodes[0].privateKey", input: "(secret)" },
+        { name: "a privateKey Buffer", nodes: [{ host: "a", privateKey: Buffer.from(SECRET) }], field: "nodes[0].privateKey", input: "(secret)" },
+        { name: "a password list", nodes: [{ host: "a", password: [SECRET] }], field: "nodes[0].password", input: "(secret)" },
+        { name: "a privateKeyPassword number", nodes: [{ host: "a", privateKeyPassword: 5_200_000 }], field: "nodes[0].privateKeyPassword", input: "(secret)" },
+        { name: "a misspelt privateKey", nodes: [{ host: "a", privatekey: SECRET }], field: "nodes[0].privatekey", input: "(hidden: may hold credentials)" },
+        { name: "a misspelt password", nodes: [{ host: "a", passwd: SECRET }], field: "nodes[0].passwd", input: "(hidden: may hold credentials)" },
+        { name: "one node instead of a list", nodes: { host: "a", privateKey: SECRET }, field: "nodes", input: "(hidden: may hold credentials)" },
+        { name: "a nested list", nodes: [[{ host: "a", privateKey: SECRET }]], field: "nodes[0]", input: "(hidden: may hold credentials)" },
+        { name: "a proxy given as a URL", nodes: [{ host: "a", proxy: `http://u:${SECRET}@jump` }], field: "nodes[0].proxy", input: "(hidden: may hold credentials)" },
+        { name: "a misspelt proxy password", nodes: [{ host: "a", proxy: { host: "jump", pasword: SECRET } }], field: "nodes[0].proxy.pasword", input: "(hidden: may hold credentials)" },
       ];
-      for (const [name, nodes, field, input] of rows) {
+      for (const { name, nodes, field, input } of rows) {
         it(`${name}: ${field}`, () => {
           const err = expectMultusError(() => validateInputs({ nodes }), { field, input });
           expect(err.message).not.to.include(SECRET);
@@ -138,30 +138,30 @@ describe("validation: inputs", () => {
 
   describe("chart settings", () => {
     // prettier-ignore
-    const rows: [string, unknown, string, unknown, string][] = [
-      ["version latest", { version: "latest" }, "chart.version", "latest", DEFAULT_CHART_VERSION],
-      ["version below v4.0.0", { version: "v3.9.3-build2023010903" }, "chart.version", "v3.9.3-build2023010903", "use v4.1.002"],
-      ["version as a number", { version: 4.3 }, "chart.version", 4.3, "rke2-multus chart version such as"],
-      ["repository ftp", { repository: "ftp://charts.example" }, "chart.repository", "ftp://charts.example", "http(s) or oci URL"],
-      ["repository with ;", { repository: `${DEFAULT_CHART_REPOSITORY};id` }, "chart.repository", `${DEFAULT_CHART_REPOSITORY};id`, "URL"],
-      ["repository with $()", { repository: "https://x.example/$(id)" }, "chart.repository", "https://x.example/$(id)", "URL"],
-      ["repository without scheme", { repository: "rke2-charts.rancher.io" }, "chart.repository", "rke2-charts.rancher.io", "URL"],
-      ["repository a number", { repository: 443 }, "chart.repository", 443, "URL"],
-      ["release name upper-case", { releaseName: "Multus" }, "chart.releaseName", "Multus", "Helm release name"],
-      ["release name ending in -", { releaseName: "multus-" }, "chart.releaseName", "multus-", "Helm release name"],
-      ["release name of 47", { releaseName: "m".repeat(47) }, "chart.releaseName", "m".repeat(47), "at most 46"],
-      ["empty release name", { releaseName: "" }, "chart.releaseName", "", "Helm release name"],
-      ["namespace with _", { namespace: "kube_system" }, "chart.namespace", "kube_system", "DNS-1123 label"],
-      ["timeout 0", { timeout: 0 }, "chart.timeout", 0, "from 1 to 86400"],
-      ["timeout 86401", { timeout: 86401 }, "chart.timeout", 86401, "from 1 to 86400"],
-      ["timeout 1.5", { timeout: 1.5 }, "chart.timeout", 1.5, "whole number"],
-      ["timeout as a string", { timeout: "300" }, "chart.timeout", "300", "whole number"],
-      ["skipAwait as a string", { skipAwait: "no" }, "chart.skipAwait", "no", "true or false"],
-      ["misspelt key, not echoed", { verison: "v4.3.017" }, "chart.verison", "(hidden: may hold credentials)", "only the keys version, repository"],
-      ["values a list", { values: [] }, "chart.values", [], "expected an object"],
-      ["chart a string", "v4.3.017", "chart", "v4.3.017", "expected an object"],
+    const rows: { name: string; chart: unknown; field: string; input: unknown; allowed: string }[] = [
+      { name: "version latest", chart: { version: "latest" }, field: "chart.version", input: "latest", allowed: DEFAULT_CHART_VERSION },
+      { name: "version below v4.0.0", chart: { version: "v3.9.3-build2023010903" }, field: "chart.version", input: "v3.9.3-build2023010903", allowed: "use v4.1.002" },
+      { name: "version as a number", chart: { version: 4.3 }, field: "chart.version", input: 4.3, allowed: "rke2-multus chart version such as" },
+      { name: "repository ftp", chart: { repository: "ftp://charts.example" }, field: "chart.repository", input: "ftp://charts.example", allowed: "http(s) or oci URL" },
+      { name: "repository with ;", chart: { repository: `${DEFAULT_CHART_REPOSITORY};id` }, field: "chart.repository", input: `${DEFAULT_CHART_REPOSITORY};id`, allowed: "URL" },
+      { name: "repository with $()", chart: { repository: "https://x.example/$(id)" }, field: "chart.repository", input: "https://x.example/$(id)", allowed: "URL" },
+      { name: "repository without scheme", chart: { repository: "rke2-charts.rancher.io" }, field: "chart.repository", input: "rke2-charts.rancher.io", allowed: "URL" },
+      { name: "repository a number", chart: { repository: 443 }, field: "chart.repository", input: 443, allowed: "URL" },
+      { name: "release name upper-case", chart: { releaseName: "Multus" }, field: "chart.releaseName", input: "Multus", allowed: "Helm release name" },
+      { name: "release name ending in -", chart: { releaseName: "multus-" }, field: "chart.releaseName", input: "multus-", allowed: "Helm release name" },
+      { name: "release name of 47", chart: { releaseName: "m".repeat(47) }, field: "chart.releaseName", input: "m".repeat(47), allowed: "at most 46" },
+      { name: "empty release name", chart: { releaseName: "" }, field: "chart.releaseName", input: "", allowed: "Helm release name" },
+      { name: "namespace with _", chart: { namespace: "kube_system" }, field: "chart.namespace", input: "kube_system", allowed: "DNS-1123 label" },
+      { name: "timeout 0", chart: { timeout: 0 }, field: "chart.timeout", input: 0, allowed: "from 1 to 86400" },
+      { name: "timeout 86401", chart: { timeout: 86401 }, field: "chart.timeout", input: 86401, allowed: "from 1 to 86400" },
+      { name: "timeout 1.5", chart: { timeout: 1.5 }, field: "chart.timeout", input: 1.5, allowed: "whole number" },
+      { name: "timeout as a string", chart: { timeout: "300" }, field: "chart.timeout", input: "300", allowed: "whole number" },
+      { name: "skipAwait as a string", chart: { skipAwait: "no" }, field: "chart.skipAwait", input: "no", allowed: "true or false" },
+      { name: "misspelt key, not echoed", chart: { verison: "v4.3.017" }, field: "chart.verison", input: "(hidden: may hold credentials)", allowed: "only the keys version, repository" },
+      { name: "values a list", chart: { values: [] }, field: "chart.values", input: [], allowed: "expected an object" },
+      { name: "chart a string", chart: "v4.3.017", field: "chart", input: "v4.3.017", allowed: "expected an object" },
     ];
-    for (const [name, chart, field, input, allowed] of rows) {
+    for (const { name, chart, field, input, allowed } of rows) {
       it(`${name}: ${field}`, () =>
         expectMultusError(() => validateInputs({ ...PIN, chart }), { field, input, allowed }));
     }
@@ -197,19 +197,19 @@ describe("validation: inputs", () => {
 
   describe("what validateInputs requires", () => {
     // prettier-ignore
-    const rows: [string, PlanArgs, string, unknown, string, string[]?][] = [
-      ["nothing at all", {}, "nodes", undefined, "give nodes to detect K3s on, or pin k3sVersion", ["is empty"]],
-      ["an empty node list", { nodes: [] }, "nodes", [], "pin k3sVersion (or both cniBinDir and cniConfDir)"],
-      ["one dir without a version", { cniBinDir: "/opt/cni/bin" }, "nodes", undefined, "both cniBinDir and cniConfDir"],
-      ["a bad version", { k3sVersion: "latest" }, "k3sVersion", "latest", "v1.32.2+k3s1"],
-      ["cleanupOnDestroy without nodes", { ...PIN, cleanupOnDestroy: true }, "cleanupOnDestroy", true, "give nodes to clean up, or set cleanupOnDestroy to false"],
-      ["cleanupOnDestroy not a boolean", { nodes: [{ host: "a" }], cleanupOnDestroy: "yes" }, "cleanupOnDestroy", "yes", "true or false"],
-      ["an unknown IPAM plugin", { ...PIN, ipam: ["whereabouts", "calico"] }, "ipam[1]", "calico", '"host-local", "whereabouts", "dhcp"'],
-      ["static as a chart IPAM plugin", { ...PIN, ipam: ["static"] }, "ipam[0]", "static", '"dhcp"'],
-      ["ipam not a list", { ...PIN, ipam: "dhcp" }, "ipam", "dhcp", "a list"],
-      ["ipam of four", { ...PIN, ipam: ["dhcp", "dhcp", "dhcp", "dhcp"] }, "ipam", "(4 items)", "at most 3"],
+    const rows: { name: string; args: PlanArgs; field: string; input: unknown; allowed: string; message?: string[] }[] = [
+      { name: "nothing at all", args: {}, field: "nodes", input: undefined, allowed: "give nodes to detect K3s on, or pin k3sVersion", message: ["is empty"] },
+      { name: "an empty node list", args: { nodes: [] }, field: "nodes", input: [], allowed: "pin k3sVersion (or both cniBinDir and cniConfDir)" },
+      { name: "one dir without a version", args: { cniBinDir: "/opt/cni/bin" }, field: "nodes", input: undefined, allowed: "both cniBinDir and cniConfDir" },
+      { name: "a bad version", args: { k3sVersion: "latest" }, field: "k3sVersion", input: "latest", allowed: "v1.32.2+k3s1" },
+      { name: "cleanupOnDestroy without nodes", args: { ...PIN, cleanupOnDestroy: true }, field: "cleanupOnDestroy", input: true, allowed: "give nodes to clean up, or set cleanupOnDestroy to false" },
+      { name: "cleanupOnDestroy not a boolean", args: { nodes: [{ host: "a" }], cleanupOnDestroy: "yes" }, field: "cleanupOnDestroy", input: "yes", allowed: "true or false" },
+      { name: "an unknown IPAM plugin", args: { ...PIN, ipam: ["whereabouts", "calico"] }, field: "ipam[1]", input: "calico", allowed: '"host-local", "whereabouts", "dhcp"' },
+      { name: "static as a chart IPAM plugin", args: { ...PIN, ipam: ["static"] }, field: "ipam[0]", input: "static", allowed: '"dhcp"' },
+      { name: "ipam not a list", args: { ...PIN, ipam: "dhcp" }, field: "ipam", input: "dhcp", allowed: "a list" },
+      { name: "ipam of four", args: { ...PIN, ipam: ["dhcp", "dhcp", "dhcp", "dhcp"] }, field: "ipam", input: "(4 items)", allowed: "at most 3" },
     ];
-    for (const [name, args, field, input, allowed, message] of rows) {
+    for (const { name, args, field, input, allowed, message } of rows) {
       it(`${name}: ${field}`, () =>
         expectMultusError(() => validateInputs(args), { field, input, allowed, message }));
     }

@@ -1,3 +1,6 @@
+/**
+ * K3s versions: what parseK3sVersion accepts and refuses (quoting the input), toSemver and the order.
+ */
 import { expect } from "chai";
 import {
   compareK3sVersions,
@@ -143,12 +146,12 @@ describe("K3s version", () => {
   });
 
   describe("toSemver", () => {
-    const rows: [string, string][] = [
-      ["v1.30.6+k3s1", "1.30.6"],
-      ["v1.34.1-rc1+k3s1", "1.34.1-rc1"],
-      ["v1.28.15+k3s2", "1.28.15"],
+    const rows: { tag: string; want: string }[] = [
+      { tag: "v1.30.6+k3s1", want: "1.30.6" },
+      { tag: "v1.34.1-rc1+k3s1", want: "1.34.1-rc1" },
+      { tag: "v1.28.15+k3s2", want: "1.28.15" },
     ];
-    for (const [tag, want] of rows) {
+    for (const { tag, want } of rows) {
       it(`${tag} → ${want}`, () => expect(toSemver(parseK3sVersion(tag))).to.equal(want));
     }
   });

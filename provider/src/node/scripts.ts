@@ -1,9 +1,3 @@
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
-import { MultusError } from "../errors";
-import { parseSafePath, pathDepth } from "../plan/paths";
-
 /**
  * The shell commands that remote.Command runs on each node: detection on create, the ownership
  * record once the release exists, clean-up on delete.
@@ -19,6 +13,11 @@ import { parseSafePath, pathDepth } from "../plan/paths";
  * With `sudo: true` a one-line wrapper runs first: as root it runs `sh -s` directly, otherwise
  * `sudo -n sh -s`, or reports `error=no-permission` when sudo needs a password or is missing.
  */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { MultusError } from "../errors";
+import { parseSafePath, pathDepth } from "../plan/paths";
 
 export type NodeScriptName = "detect.sh" | "cleanup.sh" | "claim.sh";
 

@@ -1,3 +1,8 @@
+/**
+ * The rke2-multus chart plan: the chart version, the values k3s-multus computes for a CNI layout
+ * and the IPAM plugins in use, the user's values merged over them and checked, and which charts to
+ * install in which order (rke2-multus-crd first where the version needs it).
+ */
 import deepmerge from "deepmerge";
 import * as semver from "semver";
 import { MultusError } from "../errors";

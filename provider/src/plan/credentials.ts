@@ -1,11 +1,10 @@
-import { MultusError } from "../errors";
-import { stripSecrets } from "./nodes";
-
 /**
  * Removing credentials before planning. The component and `k3s-multus render` both plan from the
  * inputs without credentials, so that nothing derived from them (outputs, errors, rendered YAML)
  * can carry one. Each credential is type-checked first, and reported as "(secret)" when wrong.
  */
+import { MultusError } from "../errors";
+import { stripSecrets } from "./nodes";
 
 /** The node list without each node's (and its proxy's) credentials; anything not a list as is. */
 export function stripNodeCredentials(nodes: unknown): unknown {

@@ -1,3 +1,8 @@
+/**
+ * The strict parser of what provider/scripts/detect.sh prints (format version 1, docs/design.md):
+ * every line after the header is the next expected `key=value`; an `error=` line becomes a
+ * DetectionError with what to do about it.
+ */
 import { attempt, MultusError } from "../errors";
 import { parseSafePath } from "./paths";
 import { K3sVersion, parseK3sVersion } from "./version";

@@ -1,3 +1,7 @@
+/**
+ * Where a node's CNI binaries and configs live: from its K3s version (the October 2024 bin dir gate),
+ * data dir and flannel state, with explicit overrides; one layout the whole cluster agrees on.
+ */
 import { MultusError } from "../errors";
 import { parseSafePath } from "./paths";
 import { K3sVersion } from "./version";

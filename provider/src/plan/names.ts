@@ -1,3 +1,7 @@
+/**
+ * Validators for plain input fields: Kubernetes object names and namespaces, interface names,
+ * integers, booleans, enums, records and lists, and the refusal of unknown keys (with a "did you mean").
+ */
 import { MultusError } from "../errors";
 import { didYouMean } from "./suggest";
 

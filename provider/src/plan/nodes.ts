@@ -1,3 +1,7 @@
+/**
+ * The node list: SSH targets validated (host, port, user, proxy, sudo) with their credentials
+ * type-checked but never echoed, unique hosts and names.
+ */
 import { MultusError } from "../errors";
 import { parseBoolean, parseInteger, parseList } from "./names";
 import { didYouMean } from "./suggest";

@@ -1,5 +1,3 @@
-import { attempt, MultusError } from "../errors";
-
 /**
  * Absolute, shell-safe paths. Every path that reaches a node script (data dir, CNI bin and conf dirs)
  * passes through {@link parseSafePath} first, and the scripts apply the same rule again on the node
@@ -7,6 +5,7 @@ import { attempt, MultusError } from "../errors";
  * never interpreted by a shell. Keep the two in step: tests/scripts/hostile.test.ts checks that
  * they agree.
  */
+import { attempt, MultusError } from "../errors";
 
 /** Longest path accepted. PATH_MAX is 4096; no sane K3s or CNI directory comes near this. */
 export const MAX_PATH_LENGTH = 1024;

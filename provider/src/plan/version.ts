@@ -1,3 +1,7 @@
+/**
+ * K3s versions: parsed from `k3s --version` output, a bare tag or a kubeletVersion, and ordered
+ * (semver, then the `+k3sN` build).
+ */
 import * as semver from "semver";
 import { attempt, MultusError } from "../errors";
 
