@@ -18,6 +18,7 @@ import type { Counts } from "./counters";
 import type { ColdResult, Sample, WorkerResult } from "./measure";
 import type { Size, Variant } from "./program";
 import { VARIANTS } from "./program";
+import { benchProvider } from "./provider";
 
 const ROOT = path.resolve(__dirname, "..");
 const MARK_START = "<!-- bench:results:start -->";
@@ -231,8 +232,7 @@ function machine(loadAtStart: string): string {
 
 /** bench/provider.ts's benchProvider(). */
 async function providerSection(): Promise<string> {
-  const mod = (await import("./provider")) as { benchProvider: () => Promise<string> };
-  return (await mod.benchProvider()).trim();
+  return (await benchProvider()).trim();
 }
 
 function parseSizes(argv: readonly string[]): SizeSpec[] {
