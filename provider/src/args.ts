@@ -1,5 +1,10 @@
+/**
+ * The component's public input types (MultusArgs, NodeArgs, ProxyArgs, ChartArgs), from which the
+ * schema is generated: what decides the children is plain, everything else an Input.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { IpamPlugin, NetworkArgs } from "./networkArgs";
+import { INPUT_KEYS } from "./plan/inputKeys";
 
 /** An SSH jump host, as `@pulumi/command` takes it. */
 export interface ProxyArgs {
@@ -102,10 +107,11 @@ export interface NodeArgs {
    */
   sudo?: pulumi.Input<boolean>;
   /**
-   * Short name of the node in child resource names (DNS-1123 label).
+   * Short name of the node in child resource names (DNS-1123 label); required when `host` is an
+   * Output (known only at deployment), since the node's children are named after it.
    * @default derived from `host`
    */
-  name?: pulumi.Input<string>;
+  name?: string;
 }
 
 /** Which rke2-multus chart to install, and how. */
@@ -116,7 +122,7 @@ export interface ChartArgs {
    * number in the published index, else the newest below it) is installed first.
    * @default "v4.3.017"
    */
-  version?: pulumi.Input<string>;
+  version?: string;
   /**
    * Helm repository serving rke2-multus (a mirror, for air-gapped clusters).
    * @default "https://rke2-charts.rancher.io"
@@ -162,43 +168,48 @@ export interface ChartArgs {
   skipAwait?: pulumi.Input<boolean>;
 }
 
-/** The inputs of a {@link Multus} component. */
+/**
+ * The inputs of a {@link Multus} component. What decides which children exist is plain (the node
+ * and network lists, each node's name and host, each network's name and namespace, the chart
+ * version, the pinned facts, the IPAM list, cleanupOnDestroy), so a preview shows every child even
+ * when other inputs (credentials, network data, chart values, a node's host) are not known yet.
+ */
 export interface MultusArgs {
   /**
    * The K3s nodes to detect K3s on (one SSH round trip each) and to clean up on destroy.
    * @default [] (then `k3sVersion`, or both `cniBinDir` and `cniConfDir`, must be pinned)
    */
-  nodes?: pulumi.Input<pulumi.Input<NodeArgs>[]>;
+  nodes?: NodeArgs[];
   /**
    * Pinned K3s version (e.g. `v1.32.2+k3s1`). With it no detection runs.
    * @default detected on the nodes
    */
-  k3sVersion?: pulumi.Input<string>;
+  k3sVersion?: string;
   /**
    * Pinned K3s data dir, used with `k3sVersion`.
    * @default "/var/lib/rancher/k3s" when pinned, else detected
    */
-  k3sDataDir?: pulumi.Input<string>;
+  k3sDataDir?: string;
   /**
    * CNI bin dir, overriding detection and the version gate. With `cniConfDir` also set, no detection runs.
    * @default `$DATA_DIR/data/cni` (K3s from the October 2024 releases), `$DATA_DIR/data/current/bin` (older), `/opt/cni/bin` (flannel off)
    */
-  cniBinDir?: pulumi.Input<string>;
+  cniBinDir?: string;
   /**
    * CNI conf dir, overriding detection.
    * @default `$DATA_DIR/agent/etc/cni/net.d`, or `/etc/cni/net.d` with flannel off
    */
-  cniConfDir?: pulumi.Input<string>;
+  cniConfDir?: string;
   /**
    * IPAM plugins to install support for; the networks add the ones they use.
    * @default []
    */
-  ipam?: pulumi.Input<pulumi.Input<IpamPlugin>[]>;
+  ipam?: IpamPlugin[];
   /**
    * Secondary networks to create as NetworkAttachmentDefinitions.
    * @default []
    */
-  networks?: pulumi.Input<pulumi.Input<NetworkArgs>[]>;
+  networks?: NetworkArgs[];
   /**
    * Allow the address ranges of different networks to overlap.
    * @default false
@@ -208,13 +219,13 @@ export interface MultusArgs {
    * The rke2-multus chart and Helm settings.
    * @default the tested chart version from https://rke2-charts.rancher.io into kube-system as `multus`
    */
-  chart?: pulumi.Input<ChartArgs>;
+  chart?: ChartArgs;
   /**
    * On destroy, remove from every node what the chart leaves behind (00-multus config, multus.d,
    * the multus binary, and whereabouts' files when it was on).
    * @default true when nodes are given
    */
-  cleanupOnDestroy?: pulumi.Input<boolean>;
+  cleanupOnDestroy?: boolean;
   /**
    * Any value; changing it runs detection again (e.g. after a K3s upgrade).
    * @default ""
@@ -227,3 +238,15 @@ export interface MultusArgs {
    */
   kubeconfig?: pulumi.Input<string>;
 }
+
+/**
+ * INPUT_KEYS (what the component and `k3s-multus render` accept) against MultusArgs, at compile
+ * time, both ways: every entry is a key of MultusArgs (`satisfies`), and no key of MultusArgs is
+ * missing from it (the type below is `true` only then).
+ */
+INPUT_KEYS satisfies readonly (keyof MultusArgs)[];
+type IsTrue<T extends true> = T;
+/** `true`; compiling fails when a key of MultusArgs is missing from INPUT_KEYS. */
+export type InputKeysComplete = IsTrue<
+  [Exclude<keyof MultusArgs, (typeof INPUT_KEYS)[number]>] extends [never] ? true : false
+>;

@@ -1,7 +1,10 @@
 /**
  * The typed description of one secondary network: a NetworkAttachmentDefinition and the CNI
- * config inside it. Plain data, shared by the component, the planning core and `k3s-multus render`.
+ * config inside it. Its name and namespace are plain (they decide the child resources); every
+ * other field may be an Input (known at deployment). The enums are shared by the component, the
+ * planning core and `k3s-multus render`.
  */
+import type * as pulumi from "@pulumi/pulumi";
 
 /** The CNI plugins k3s-multus writes typed configs for. Anything else goes through `config`. */
 export const NetworkType = {
@@ -120,82 +123,82 @@ export interface NetworkArgs {
    * Interface name inside the pod (at most 15 characters), written into the annotation as `@iface`.
    * @default Multus' choice (net1, net2, ...)
    */
-  interface?: string;
+  interface?: pulumi.Input<string>;
   /**
    * The CNI plugin. Required unless `config` is given.
    * @default none
    */
-  type?: NetworkType;
+  type?: pulumi.Input<NetworkType>;
   /**
    * macvlan, ipvlan: the host interface to attach to.
    * @default the host's default-route interface
    */
-  master?: string;
+  master?: pulumi.Input<string>;
   /**
    * macvlan: `bridge`, `private`, `vepa` or `passthru`; ipvlan: `l2`, `l3` or `l3s`.
    * @default the plugin's own default (macvlan `bridge`, ipvlan `l2`)
    */
-  mode?: string;
+  mode?: pulumi.Input<string>;
   /**
    * MTU of the pod interface (68 to 65535).
    * @default the plugin's own default
    */
-  mtu?: number;
+  mtu?: pulumi.Input<number>;
   /**
    * bridge: the Linux bridge to attach to. Required for `bridge`, and never flannel's `cni0`.
    * @default none
    */
-  bridge?: string;
+  bridge?: pulumi.Input<string>;
   /**
    * bridge: give the bridge an address and act as the pods' gateway.
    * @default false
    */
-  isGateway?: boolean;
+  isGateway?: pulumi.Input<boolean>;
   /**
    * bridge: masquerade traffic leaving the bridge's subnet.
    * @default false
    */
-  ipMasq?: boolean;
+  ipMasq?: pulumi.Input<boolean>;
   /**
    * bridge: VLAN tag (0 to 4094).
    * @default untagged
    */
-  vlan?: number;
+  vlan?: pulumi.Input<number>;
   /**
    * host-device: the host interface to move into the pod. Exactly one of `device`, `hwaddr`,
    * `kernelpath`, `pciBusID` is required for host-device.
    * @default none
    */
-  device?: string;
+  device?: pulumi.Input<string>;
   /**
    * host-device: select the device by MAC address.
    * @default none
    */
-  hwaddr?: string;
+  hwaddr?: pulumi.Input<string>;
   /**
    * host-device: select the device by its kernel path (under /sys/devices).
    * @default none
    */
-  kernelpath?: string;
+  kernelpath?: pulumi.Input<string>;
   /**
    * host-device: select the device by PCI address, e.g. `0000:00:1f.6`.
    * @default none
    */
-  pciBusID?: string;
+  pciBusID?: pulumi.Input<string>;
   /**
    * IP address management for the interface.
    * @default none (the interface gets no address; required for macvlan, ipvlan and bridge)
    */
-  ipam?: IpamArgs;
+  ipam?: pulumi.Input<IpamArgs>;
   /**
    * CNI version written into the config.
    * @default "1.0.0"
    */
-  cniVersion?: string;
+  cniVersion?: pulumi.Input<string>;
   /**
    * Escape hatch: a complete CNI config as JSON text, used as is (whereabouts gets its
    * `configuration_path` injected when it lacks one). When given, leave `type` and the typed fields unset.
    * @default none
    */
-  config?: string;
+  config?: pulumi.Input<string>;
 }

@@ -66,8 +66,7 @@ export class MultusProvider implements provider.Provider {
     return Promise.resolve(this.schemaText);
   }
 
-  // async with no await: a throw below must reach the SDK as a rejected promise, not a synchronous throw.
-  // eslint-disable-next-line @typescript-eslint/require-await
+  // async: a throw below must reach the SDK as a rejected promise, not a synchronous throw.
   async construct(
     name: string,
     type: string,
@@ -80,9 +79,11 @@ export class MultusProvider implements provider.Provider {
         `unknown resource type ${type}: this provider offers ${[...this.outputNames.keys()].join(", ")}`,
       );
     }
-    const { Multus, MULTUS_TYPE, multusOutputs } = this.load();
+    const { Multus, MULTUS_TYPE, multusOutputs, plainShapeInputs } = this.load();
     if (type !== MULTUS_TYPE) throw new Error(`the schema's ${type} has no implementation`);
-    const component = new Multus(name, inputs, options);
+    // A list made one secret Output by the SDK is taken apart where it can be, so that the
+    // component registers its children at once (a complete preview): see constructInputs.ts.
+    const component = new Multus(name, await plainShapeInputs(inputs), options);
     const outputs = multusOutputs(component);
     const state: pulumi.Inputs = {};
     for (const key of outputNames) state[key] = outputs[key];

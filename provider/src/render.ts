@@ -3,24 +3,20 @@
  * Kubernetes manifests and Helm values, through the planning core the component uses
  * (validateInputs → pinnedLayout → planFor). Pure: no Pulumi, no I/O.
  */
+import { HIDDEN, SECRET } from "./plan/placeholders";
 import { MultusError } from "./errors";
 import { ChartInstall } from "./plan/chart";
 import { INPUT_KEYS, refuseUnknownInputs } from "./plan/inputKeys";
 import { CniLayout, DEFAULT_DATA_DIR, pinnedLayout } from "./plan/layout";
-import { hasChartCredentials, stripChartCredentials, stripNodeCredentials } from "./plan/credentials";
-import { PlannedNetwork } from "./plan/networks";
-import { MultusPlan, PlanArgs, planFor, ValidatedInputs, validateInputs } from "./plan/plan";
+import { hasChartCredentials } from "./plan/credentials";
+import { PinnedFactArgs, planArgsOf } from "./plan/inputs";
+import { MultusPlan, planFor, ValidatedInputs, validateInputs } from "./plan/plan";
 import { stableJson, stableYaml } from "./plan/stable";
 
 export { INPUT_KEYS };
 
 /** Pinned K3s facts given on the command line; each overrides the same key of the inputs file. */
-export interface PinnedFacts {
-  readonly k3sVersion?: string;
-  readonly k3sDataDir?: string;
-  readonly cniBinDir?: string;
-  readonly cniConfDir?: string;
-}
+export type PinnedFacts = PinnedFactArgs;
 
 /** The result of rendering: the validated inputs and the plan the component would apply. */
 export interface Rendered {
@@ -29,8 +25,6 @@ export interface Rendered {
   /** True when the inputs carried chart repository credentials (never rendered). */
   readonly repositoryCredentials: boolean;
 }
-
-const HIDDEN = "(hidden: may hold credentials)";
 
 /** The inputs file's top level: a mapping of MultusArgs keys; never echoes values (they may be credentials). */
 function inputsRecord(file: unknown): Record<string, unknown> {
@@ -45,7 +39,7 @@ function inputsRecord(file: unknown): Record<string, unknown> {
   const args = file as Record<string, unknown>;
   refuseUnknownInputs(args);
   if (args.kubeconfig !== undefined && typeof args.kubeconfig !== "string") {
-    throw new MultusError("kubeconfig", "(secret)", "expected a string", "has the wrong type");
+    throw new MultusError("kubeconfig", SECRET, "expected a string", "has the wrong type");
   }
   if (args.redetect !== undefined && typeof args.redetect !== "string") {
     throw new MultusError("redetect", args.redetect, "expected a string");
@@ -70,20 +64,7 @@ function offlineFacts(): MultusError {
  */
 export function renderPlan(file: unknown, facts: PinnedFacts = {}): Rendered {
   const args = inputsRecord(file);
-  const nodes = stripNodeCredentials(args.nodes);
-  const planArgs: PlanArgs = {
-    nodes,
-    chart: stripChartCredentials(args.chart),
-    repositoryCredentials: hasChartCredentials(args.chart),
-    k3sVersion: facts.k3sVersion ?? args.k3sVersion,
-    k3sDataDir: facts.k3sDataDir ?? args.k3sDataDir,
-    cniBinDir: facts.cniBinDir ?? args.cniBinDir,
-    cniConfDir: facts.cniConfDir ?? args.cniConfDir,
-    ipam: args.ipam,
-    networks: args.networks,
-    cleanupOnDestroy: args.cleanupOnDestroy,
-    allowOverlappingRanges: args.allowOverlappingRanges,
-  };
+  const planArgs = planArgsOf(args, facts);
   let inputs: ValidatedInputs;
   try {
     inputs = validateInputs(planArgs);
@@ -97,8 +78,11 @@ export function renderPlan(file: unknown, facts: PinnedFacts = {}): Rendered {
   return { inputs, plan: planFor(inputs, layout), repositoryCredentials: hasChartCredentials(args.chart) };
 }
 
-/** A NetworkAttachmentDefinition as the component registers it. */
-export function nadManifest(n: PlannedNetwork): Record<string, unknown> {
+/**
+ * A NetworkAttachmentDefinition as the component registers it: the one manifest for both (the
+ * component's config is an Output, render's is text).
+ */
+export function nadManifest<C>(n: { readonly name: string; readonly namespace: string; readonly config: C }) {
   return {
     apiVersion: "k8s.cni.cncf.io/v1",
     kind: "NetworkAttachmentDefinition",

@@ -126,9 +126,10 @@ export async function runComponent(args: Record<string, unknown>, name = "multus
     // Loaded after setMocks, as resources must be.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Multus } = require("../../provider/src/multus") as typeof import("../../provider/src/multus");
-    const m = new Multus(name, args);
     let error: Error | undefined;
     try {
+      // A shape error is thrown by the constructor, a data error carried by the outputs.
+      const m = new Multus(name, args);
       await Promise.all([promiseOf(m.networkNames), promiseOf(m.releaseStatus), promiseOf(m.cniBinDir)]);
     } catch (e) {
       error = e as Error;

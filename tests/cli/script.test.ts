@@ -123,3 +123,16 @@ describe("cli: k3s-multus script", function () {
     expect(r.status).to.equal(5);
   });
 });
+
+describe("node commands: built once per script, sudo and arguments", () => {
+  it("the same arguments give the very same command; others their own", () => {
+    const a = cleanupCommand({ sudo: true, binDir: BIN, confDir: CONF, whereabouts: true, owner: OWNER });
+    const b = cleanupCommand({ sudo: true, binDir: BIN, confDir: CONF, whereabouts: true, owner: OWNER });
+    expect(b, "cached").to.equal(a);
+    const c = cleanupCommand({ sudo: false, binDir: BIN, confDir: CONF, whereabouts: true, owner: OWNER });
+    expect(c.command).to.not.equal(a.command);
+    expect(c.command).to.match(/^sh -s -- /);
+    expect(detectCommand({ sudo: false, dataDir: "/opt/k3s" }).command).to.equal("sh -s -- '/opt/k3s'");
+    expect(detectCommand({ sudo: false }).command).to.equal("sh -s --");
+  });
+});

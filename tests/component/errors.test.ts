@@ -43,10 +43,21 @@ const ALL = [...PLANNED, "k3sVersions", "chartVersion"];
  * the SDK raised is that error. Returns the message.
  */
 async function expectFailure(
-  { m, h }: Run,
+  { m, h, error }: Run,
   failing: readonly string[],
   fragments: readonly (string | RegExp)[],
 ): Promise<string> {
+  if (error !== undefined) {
+    // The shape refused at once: the constructor threw, on the component, before any child.
+    expect(error).to.be.instanceOf(pulumi.ResourceError);
+    const on = (error as pulumi.ResourceError).resource as pulumi.Resource;
+    expect(await valueOf(on.urn), "the error is on the component").to.equal(h.named("multus").urn);
+    for (const f of fragments) {
+      if (typeof f === "string") expect((error as Error).message).to.include(f);
+      else expect((error as Error).message).to.match(f);
+    }
+    return (error as Error).message;
+  }
   const outputs = Object.entries(loadMultus().multusOutputs(m)).filter(
     ([k]) => k !== "releaseStatus" && k !== "status",
   );

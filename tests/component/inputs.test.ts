@@ -9,15 +9,14 @@ import type { MultusArgs } from "../../provider/src/args";
 import type { NetworkArgs } from "../../provider/src/networkArgs";
 import { MultusError } from "../../provider/src/errors";
 import { renderPlan } from "../../provider/src/render";
-import { deploy, failureOf, stopMocks } from "./harness";
+import { deploy, errorOf, stopMocks, wholeSecret } from "./harness";
 
 const V = "v1.32.2+k3s1";
 const NET: NetworkArgs = { name: "lan", type: "macvlan", master: "eth1", ipam: { type: "dhcp" } };
 
 /** The component's error message for these inputs. */
 async function componentError(args: MultusArgs): Promise<string> {
-  const { m } = await deploy(args);
-  const e = await failureOf(m.networkNames);
+  const e = await errorOf(await deploy(args));
   expect(e).to.be.instanceOf(pulumi.ResourceError);
   return e.message;
 }
@@ -109,17 +108,17 @@ describe("Multus component: secrets never in a message", () => {
   // prettier-ignore
   const rows: { name: string; args: MultusArgs; field: string; secret: string }[] = [
     { name: "a secret host", field: "nodes[0].host", secret: "SECRET-HOST-1",
-      args: { nodes: [{ host: pulumi.secret("SECRET-HOST-1;reboot") }] } },
+      args: { nodes: [{ host: pulumi.secret("SECRET-HOST-1;reboot"), name: "n1" }] } },
     { name: "a secret chart.repository", field: "chart.repository", secret: "SECRET-REPO-2",
       args: { k3sVersion: V, chart: { repository: pulumi.secret("ftp://SECRET-REPO-2.example.com") } } },
     { name: "a secret chart.values leaf", field: "chart.values.config.cni_conf.multusAutoconfigDir", secret: "/SECRET-VALUE-3",
       args: { k3sVersion: V, chart: { values: { config: { cni_conf: { multusAutoconfigDir: pulumi.secret("/SECRET-VALUE-3") } } } } } },
     { name: "a secret raw network config", field: "networks[0].config", secret: "SECRET-CONFIG-4",
-      args: { k3sVersion: V, networks: [pulumi.secret({ name: "r", config: '{"type": "SECRET-CONFIG-4", "ipam": ' })] } },
+      args: { k3sVersion: V, networks: [wholeSecret({ name: "r", config: '{"type": "SECRET-CONFIG-4", "ipam": ' })] } },
     { name: "the whole network list secret (as through Construct)", field: "networks[0].master", secret: "SECRET-MASTER-5",
-      args: { k3sVersion: V, networks: pulumi.secret([{ ...NET, master: "SECRET-MASTER-5;x" }]) } },
+      args: { k3sVersion: V, networks: wholeSecret([{ ...NET, master: "SECRET-MASTER-5;x" }]) } },
     { name: "a secret quoted in another field's message", field: "networks[1].interface", secret: "sec-iface-6",
-      args: { k3sVersion: V, networks: [pulumi.secret({ ...NET, interface: "sec-iface-6" }), { ...NET, name: "b", interface: "sec-iface-6" }] } },
+      args: { k3sVersion: V, networks: [wholeSecret({ ...NET, interface: "sec-iface-6" }), { ...NET, name: "b", interface: "sec-iface-6" }] } },
   ];
   for (const row of rows) {
     it(`${row.name}: refused naming ${row.field}, the secret cut out`, async () => {

@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import type { MultusArgs } from "../../provider/src/args";
+import { renderPlan } from "../../provider/src/render";
 import {
   COMMAND_TYPE,
   CONF_DIR,
@@ -117,23 +118,122 @@ describe("Multus component: preview", () => {
     expect(h.ofType(NAD_TYPE)).to.have.lengthOf(1);
   });
 
-  it("an input that is itself unknown (a node address from a resource being created): no children yet", async () => {
-    // The component validates its inputs before it creates anything, so an unknown input holds back
-    // every child and every output in that preview; `pulumi up` then creates them.
-    const h = await startMocks({ preview: true });
-    class Vm extends pulumi.CustomResource {
-      declare readonly ip: pulumi.Output<string>;
-      constructor(name: string) {
-        super("test:index:Vm", name, { ip: undefined });
-      }
+  /** A resource being created in the same preview: its `ip` is unknown. */
+  class Vm extends pulumi.CustomResource {
+    declare readonly ip: pulumi.Output<string>;
+    constructor(name: string) {
+      super("test:index:Vm", name, { ip: undefined });
     }
+  }
+  const V = "v1.32.2+k3s1";
+  const NETWORKS = [MACVLAN_WHEREABOUTS, MACVLAN_HOST_LOCAL];
+
+  it("a node host that is unknown (a VM made in the same program), pinned facts: every child, with known values", async () => {
+    const h = await startMocks({ preview: true });
     const vm = new Vm("vm");
-    const m = new (loadMultus().Multus)("multus", { nodes: [{ host: vm.ip }], k3sVersion: "v1.32.2+k3s1" });
+    const m = new (loadMultus().Multus)("multus", {
+      nodes: [{ host: vm.ip, name: "vm" }],
+      k3sVersion: V,
+      networks: NETWORKS,
+    });
+    await h.settle();
+    expect(h.registrations.map((r) => r.name).sort()).to.deep.equal([
+      "multus",
+      "multus-claim-vm",
+      "multus-cleanup-vm",
+      "multus-crd",
+      "multus-nad-macvlan-host-local",
+      "multus-nad-macvlan-whereabouts",
+      "multus-release",
+      "vm",
+    ]);
+    // Exactly what render plans for the same inputs with any host: the values do not depend on it.
+    const { plan } = renderPlan({
+      nodes: [{ host: "10.0.0.1", name: "vm" }],
+      k3sVersion: V,
+      networks: NETWORKS,
+    });
+    const main = h.named("multus-release");
+    expect(hasUnknown(main.wire.values), "rke2-multus values known").to.equal(false);
+    expect(main.inputs.values).to.deep.equal(plan.charts.find((c) => c.chart === "rke2-multus")?.values);
+    expect(h.named("multus-crd").inputs.values).to.deep.equal(
+      plan.charts.find((c) => c.chart === "rke2-multus-crd")?.values,
+    );
+    for (const n of plan.networks) {
+      const nad = h.named(`multus-nad-${n.name}`);
+      expect((nad.inputs.spec as { config: unknown }).config, n.name).to.equal(n.config);
+    }
+    const cleanup = h.named("multus-cleanup-vm");
+    expect(cleanup.wire.delete, "the clean-up's dirs are the pinned ones").to.match(
+      new RegExp(` '${CONF_DIR}' '${NEW_BIN}' 'yes' '[0-9a-f]{16}'$`),
+    );
+    expect(hasUnknown(cleanup.wire.connection), "only the connection waits on the host").to.equal(true);
+    expect(await knownness(m)).to.deep.equal(ALL_KNOWN_BUT_STATUS);
+    expect((await outputValues(m)).podAnnotations).to.deep.equal(plan.podAnnotations);
+  });
+
+  it("an unknown network master: only that NAD's config is unknown, every child registered", async () => {
+    const h = await startMocks({ preview: true });
+    const vm = new Vm("vm");
+    const m = new (loadMultus().Multus)("multus", {
+      k3sVersion: V,
+      cleanupOnDestroy: false,
+      networks: [{ ...MACVLAN_WHEREABOUTS, master: vm.ip }, MACVLAN_HOST_LOCAL],
+    });
+    await h.settle();
+    const { plan } = renderPlan({ k3sVersion: V, cleanupOnDestroy: false, networks: NETWORKS });
+    const config = (name: string) => (h.named(`multus-nad-${name}`).wire.spec as { config: unknown }).config;
+    expect(config("macvlan-whereabouts")).to.equal(UNKNOWN);
+    expect(config("macvlan-host-local")).to.equal(plan.networks[1].config);
+    expect(h.named("multus-release").inputs.values).to.deep.equal(plan.values);
+    expect(h.ofType(RELEASE_TYPE)).to.have.lengthOf(2);
+    expect((await knownness(m)).chartValues).to.equal(true);
+  });
+
+  it("a host that is the SDK's unknown sentinel inside a plain list (as Construct may deliver it): every child", async () => {
+    const h = await startMocks({ preview: true });
+    const host = pulumi.unknown as unknown as string;
+    new (loadMultus().Multus)("multus", { nodes: [{ host, name: "vm" }], k3sVersion: V, networks: NETWORKS });
+    await h.settle();
+    expect(h.ofType(RELEASE_TYPE).map((r) => r.name)).to.deep.equal(["multus-crd", "multus-release"]);
+    expect(h.ofType(NAD_TYPE)).to.have.lengthOf(2);
+    expect(
+      h
+        .ofType(COMMAND_TYPE)
+        .map((r) => r.name)
+        .sort(),
+    ).to.deep.equal(["multus-claim-vm", "multus-cleanup-vm"]);
+    expect(hasUnknown(h.named("multus-release").wire.values)).to.equal(false);
+  });
+
+  it("detection unknown (facts not pinned), a node host unknown: every child still registered", async () => {
+    const h = await startMocks({ preview: true });
+    const vm = new Vm("vm");
+    new (loadMultus().Multus)("multus", { nodes: [{ host: vm.ip, name: "vm" }], networks: NETWORKS });
+    await h.settle();
+    expect(h.registrations.map((r) => r.name).sort()).to.deep.equal([
+      "multus",
+      "multus-claim-vm",
+      "multus-cleanup-vm",
+      "multus-crd",
+      "multus-detect-vm",
+      "multus-nad-macvlan-host-local",
+      "multus-nad-macvlan-whereabouts",
+      "multus-release",
+      "vm",
+    ]);
+    expect(h.named("multus-release").wire.values).to.equal(UNKNOWN);
+  });
+
+  it("a node host that is an Output without a name: refused at once, naming nodes[0].name", async () => {
+    const h = await startMocks({ preview: true });
+    const vm = new Vm("vm");
+    expect(() => new (loadMultus().Multus)("multus", { nodes: [{ host: vm.ip }], k3sVersion: V })).to.throw(
+      pulumi.ResourceError,
+      "nodes[0].name: (missing) is required",
+    );
     await h.settle();
     expect(h.registrations.map((r) => r.name).sort()).to.deep.equal(["multus", "vm"]);
-    expect(Object.values(await knownness(m))).to.deep.equal(
-      Object.values(ALL_KNOWN_BUT_STATUS).map(() => false),
-    );
   });
 
   it("detected, preview of an existing stack: the state's stdout makes every output known", async () => {

@@ -26,6 +26,7 @@ import {
   SECRET_SIG,
   stopMocks,
   unwrapSecret,
+  wholeSecret,
 } from "./harness";
 
 const DETECT = { "10.10.0.1": NEW_K3S, "10.10.0.2": NEW_K3S };
@@ -134,7 +135,7 @@ describe("Multus component: secrets", () => {
   it("stays plain when the whole node list and chart arrive as secret Outputs (as through Construct), but for the values", async () => {
     const args = argsWithSecrets();
     const { h, m } = await deploy(
-      { ...args, nodes: pulumi.secret(args.nodes ?? []), chart: pulumi.secret(args.chart ?? {}) },
+      { ...args, nodes: wholeSecret(args.nodes ?? []), chart: wholeSecret(args.chart ?? {}) },
       { detect: DETECT },
     );
     expect(
@@ -183,7 +184,7 @@ describe("Multus component: secrets", () => {
     const { h, m } = await deploy(
       {
         ...argsWithSecrets(),
-        networks: [{ ...MACVLAN_WHEREABOUTS, master: pulumi.secret("eth0") as unknown as string }],
+        networks: [{ ...MACVLAN_WHEREABOUTS, master: pulumi.secret("eth0") }],
       },
       { detect: DETECT },
     );

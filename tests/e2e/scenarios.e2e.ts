@@ -11,6 +11,7 @@ import { requireE2eTools } from "./env/cache";
 import { chartScenarios } from "./charts";
 import { faultScenarios } from "./faults";
 import { languageScenarios } from "./languages";
+import { previewScenarios } from "./preview";
 import { rootProgramScenarios } from "./rootProgram";
 import { requireNamespaces, requireTools } from "../helpers/tools";
 import { requireShared } from "../helpers/shared";
@@ -44,4 +45,5 @@ describe("end to end, on loopback", function () {
   describe("6. other languages", () => languageScenarios(getEnv));
   describe("7. faults", () => faultScenarios(getEnv));
   describe("8. chart versions and CRDs", () => chartScenarios(getEnv));
+  describe("9. a preview with an unknown data input", () => previewScenarios(getEnv));
 });

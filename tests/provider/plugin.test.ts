@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import type { IpamArgs } from "../../provider/src/networkArgs";
 import { FakeEngine, Registration, STACK_URN } from "./engine";
 import {
   detectOutput,
@@ -207,7 +208,7 @@ describe("provider plugin (as started by the engine)", function () {
         what: "a gateway outside the range",
         inputs: {
           ...PINNED_INPUTS,
-          networks: [{ ...SEED_NETWORK, ipam: { ...SEED_NETWORK.ipam, gateway: "10.9.9.9" } }],
+          networks: [{ ...SEED_NETWORK, ipam: { ...(SEED_NETWORK.ipam as IpamArgs), gateway: "10.9.9.9" } }],
         },
         field: /networks\[0\]\.ipam\.gateway/,
       },

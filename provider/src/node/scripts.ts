@@ -101,11 +101,25 @@ function scriptStdin(name: NodeScriptName): string {
   return text;
 }
 
+/** Built commands by script, sudo and arguments: every node of a cluster runs the same ones. */
+const commandCache = new Map<string, NodeCommand>();
+/** Entries kept at most (a cluster's nodes share a handful; the owner id differs per component). */
+const COMMAND_CACHE_SIZE = 256;
+
 function command(name: NodeScriptName, sudo: boolean, args: readonly string[]): NodeCommand {
+  // NUL separates the parts of the key; an argument holding one (or not a string) is never
+  // cached, so shellQuote refuses it every time.
+  const cacheable = args.every((a) => typeof a === "string" && !a.includes("\0"));
+  const key = [name, sudo ? "1" : "0", ...args].join("\0");
+  const cached = cacheable ? commandCache.get(key) : undefined;
+  if (cached) return cached;
   const self = `k3s-multus-${name.replace(/\.sh$/, "")}`;
   const rest = args.map(shellQuote);
   const words = sudo ? ["sh", "-c", shellQuote(SUDO_WRAPPER), self, ...rest] : ["sh", "-s", "--", ...rest];
-  return { command: words.join(" "), stdin: scriptStdin(name) };
+  const built = { command: words.join(" "), stdin: scriptStdin(name) };
+  if (commandCache.size >= COMMAND_CACHE_SIZE) commandCache.clear();
+  if (cacheable) commandCache.set(key, built);
+  return built;
 }
 
 export interface DetectCommandOptions {

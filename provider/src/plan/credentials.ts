@@ -5,6 +5,7 @@
  */
 import { MultusError } from "../errors";
 import { stripSecrets } from "./nodes";
+import { SECRET } from "./placeholders";
 
 /** The node list without each node's (and its proxy's) credentials; anything not a list as is. */
 export function stripNodeCredentials(nodes: unknown): unknown {
@@ -17,7 +18,7 @@ export function stripChartCredentials(chart: unknown): unknown {
   const { repositoryUsername, repositoryPassword, ...rest } = chart as Record<string, unknown>;
   for (const [key, value] of Object.entries({ repositoryUsername, repositoryPassword })) {
     if (value !== undefined && typeof value !== "string") {
-      throw new MultusError(`chart.${key}`, "(secret)", "expected a string", "has the wrong type");
+      throw new MultusError(`chart.${key}`, SECRET, "expected a string", "has the wrong type");
     }
   }
   return rest;

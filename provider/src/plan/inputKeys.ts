@@ -3,10 +3,14 @@
  * Multus component and `k3s-multus render` both call {@link refuseUnknownInputs}, so a misspelt
  * input (`cleanupOnDestory`, `kubeConfig`) fails the same way in both, with "did you mean".
  */
+import { HIDDEN } from "./placeholders";
 import { MultusError } from "../errors";
 import { didYouMean } from "./suggest";
 
-/** The keys of the component's inputs (MultusArgs), which an inputs file may hold. */
+/**
+ * The keys of the component's inputs (MultusArgs), which an inputs file may hold. args.ts checks
+ * them against the interface at compile time, both ways (the planning core may not import it).
+ */
 export const INPUT_KEYS = [
   "nodes",
   "k3sVersion",
@@ -21,9 +25,6 @@ export const INPUT_KEYS = [
   "redetect",
   "kubeconfig",
 ] as const;
-
-/** Shown instead of the value of an unknown input: it may be a misspelt credential. */
-const HIDDEN = "(hidden: may hold credentials)";
 
 /** Refuses a top-level key that is not an input, never echoing its value. */
 export function refuseUnknownInputs(args: Record<string, unknown>): void {

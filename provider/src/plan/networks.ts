@@ -233,6 +233,73 @@ function needsConfigurationPath(ipam: unknown): boolean {
   return i?.type === "whereabouts" && i.configuration_path === undefined;
 }
 
+/** A network's part of the shape: the NetworkAttachmentDefinition's name and namespace. */
+export interface NetworkShape {
+  readonly name: string;
+  readonly namespace: string;
+}
+
+/** Validates the networks' shape: each one's name and namespace, and unique names. */
+export function parseNetworkShapes(value: unknown): NetworkShape[] {
+  if (value === undefined) return [];
+  const shapes = parseList("networks", value, MAX_NETWORKS).map((v, i) => {
+    const n = parseRecord(`networks[${i}]`, v);
+    const name = parseObjectName(`networks[${i}].name`, n.name);
+    const namespace =
+      n.namespace === undefined ? "default" : parseNamespace(`networks[${i}].namespace`, n.namespace);
+    return { name, namespace };
+  });
+  checkUniqueNames(shapes);
+  return shapes;
+}
+
+function checkUniqueNames(specs: readonly { name: string }[]): void {
+  const names = new Map<string, number>();
+  specs.forEach((s, i) => {
+    const seen = names.get(s.name);
+    if (seen !== undefined) {
+      throw new MultusError(
+        `networks[${i}].name`,
+        s.name,
+        `expected a name not used by networks[${seen}]: outputs are keyed by network name`,
+        "is a duplicate",
+      );
+    }
+    names.set(s.name, i);
+  });
+}
+
+/**
+ * The IPAM plugin a network uses: `ipam.type`, or the first one in a raw `config`; undefined when
+ * there is none or the config cannot be read (the full check refuses that). The IPAM list of the
+ * chart values takes it, without waiting for the network's other fields.
+ */
+export function ipamTypeOf(value: unknown): string | undefined {
+  const n = asRecord(value);
+  if (!n) return undefined;
+  if (n.config !== undefined) {
+    if (typeof n.config !== "string") return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(n.config);
+    } catch {
+      return undefined;
+    }
+    const config = asRecord(parsed);
+    if (!config) return undefined;
+    return rawIpams(config)
+      .map((ipam) => ipam.type)
+      .find((t): t is string => typeof t === "string");
+  }
+  const type = asRecord(n.ipam)?.type;
+  return typeof type === "string" ? type : undefined;
+}
+
+/** A network's entry in the pod annotation: `namespace/name`, with `@interface` when it has one. */
+export function annotationOf(namespace: string, name: string, iface: string | undefined): string {
+  return `${namespace}/${name}${iface ? `@${iface}` : ""}`;
+}
+
 /** Validates one network spec (without cluster facts). */
 export function parseNetwork(field: string, value: unknown, flannel = true): NetworkSpec {
   const n = parseRecord(field, value);
@@ -311,20 +378,8 @@ export function parseNetworks(value: unknown, options: NetworkOptions = {}): Net
   const specs = parseList("networks", value, MAX_NETWORKS).map((n, i) =>
     parseNetwork(`networks[${i}]`, n, options.flannel ?? true),
   );
-  const names = new Map<string, number>();
+  checkUniqueNames(specs);
   const ifaces = new Map<string, number>();
-  specs.forEach((s, i) => {
-    const seen = names.get(s.name);
-    if (seen !== undefined) {
-      throw new MultusError(
-        `networks[${i}].name`,
-        s.name,
-        `expected a name not used by networks[${seen}]: outputs are keyed by network name`,
-        "is a duplicate",
-      );
-    }
-    names.set(s.name, i);
-  });
   // Multus names a network without `interface` net<position> (net1 for the first), so `[a, b@net1]`
   // gives two interfaces net1 in every pod attaching both.
   specs.forEach((s, i) => {
@@ -374,7 +429,7 @@ function checkOverlaps(specs: readonly NetworkSpec[]): void {
 
 /** Renders one network for a cluster: whereabouts gets `configuration_path` from the conf dir. */
 export function renderNetwork(spec: NetworkSpec, layout: CniLayout): PlannedNetwork {
-  const annotation = `${spec.namespace}/${spec.name}${spec.interface ? `@${spec.interface}` : ""}`;
+  const annotation = annotationOf(spec.namespace, spec.name, spec.interface);
   if (spec.raw !== undefined) {
     if (!rawIpams(spec.config).some(needsConfigurationPath)) {
       return { name: spec.name, namespace: spec.namespace, config: spec.raw, annotation };
@@ -399,6 +454,6 @@ export function renderNetwork(spec: NetworkSpec, layout: CniLayout): PlannedNetw
 }
 
 /** The `k8s.v1.cni.cncf.io/networks` value attaching every network, in the order given. */
-export function podAnnotationValue(networks: readonly PlannedNetwork[]): string {
+export function podAnnotationValue(networks: readonly { readonly annotation: string }[]): string {
   return networks.map((n) => n.annotation).join(",");
 }

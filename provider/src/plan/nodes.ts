@@ -3,6 +3,7 @@
  * type-checked but never echoed, unique hosts and names.
  */
 import { MultusError } from "../errors";
+import { HIDDEN, SECRET } from "./placeholders";
 import { parseBoolean, parseInteger, parseList } from "./names";
 import { didYouMean } from "./suggest";
 
@@ -60,7 +61,7 @@ export function parseHost(field: string, value: unknown): string {
  * credentials (a single node passed instead of a list, a misspelt `privateKey`).
  */
 function shown(value: unknown): unknown {
-  return typeof value === "object" && value !== null ? "(hidden: may hold credentials)" : value;
+  return typeof value === "object" && value !== null ? HIDDEN : value;
 }
 
 /** Like `refuseUnknownKeys`, but never echoes the value: an unknown key may be a misspelt credential. */
@@ -69,7 +70,7 @@ function refuseUnknownNodeKeys(field: string, n: Record<string, unknown>, known:
     if (!known.includes(key) && n[key] !== undefined) {
       throw new MultusError(
         `${field}.${key}`,
-        "(hidden: may hold credentials)",
+        HIDDEN,
         `expected only the keys ${known.join(", ")}${didYouMean(key, known)}`,
         "is not a known option",
       );
@@ -79,7 +80,7 @@ function refuseUnknownNodeKeys(field: string, n: Record<string, unknown>, known:
 
 function parseSecret(field: string, value: unknown): void {
   if (value !== undefined && typeof value !== "string") {
-    throw new MultusError(field, "(secret)", "expected a string", "has the wrong type");
+    throw new MultusError(field, SECRET, "expected a string", "has the wrong type");
   }
 }
 
@@ -134,54 +135,76 @@ function checkEndpoint(field: string, n: Record<string, unknown>): string {
   return host;
 }
 
-/** Validates one node. */
-export function parseNode(field: string, value: unknown): NodeTarget {
+/** A node's part of the shape: its child-name part, and its host when that is known at once. */
+export interface NodeShape {
+  readonly name: string;
+  /** Undefined when the host is only known at deployment (an Output). */
+  readonly host?: string;
+}
+
+/** Stands for a value only known at deployment (an Output) in the shape's inputs. */
+export const DEFERRED: unique symbol = Symbol("known at deployment");
+
+/** The node's name: the given DNS-1123 label, or one derived from the host. */
+function parseName(field: string, value: unknown, host: string | undefined): string {
+  if (value === undefined) {
+    if (host === undefined)
+      throw new MultusError(
+        `${field}.name`,
+        undefined,
+        "expected a name (a DNS-1123 label) for a node whose host is only known at deployment (an Output): the node's child resources are named after it",
+        "is required",
+      );
+    return defaultName(host);
+  }
+  if (typeof value !== "string" || !LABEL.test(value)) {
+    throw new MultusError(
+      `${field}.name`,
+      value,
+      "expected a DNS-1123 label (lower-case letters, digits, '-'), at most 63 characters",
+    );
+  }
+  return value;
+}
+
+/**
+ * Validates one node's shape: an object with known keys, its host where known ({@link DEFERRED}
+ * where not) and its name, required when the host is deferred.
+ */
+export function parseNodeShape(field: string, value: unknown): NodeShape {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new MultusError(field, shown(value), "expected an object");
   const n = value as Record<string, unknown>;
   refuseUnknownNodeKeys(field, n, NODE_KEYS);
-  const host = checkEndpoint(field, n);
-  if (n.proxy !== undefined) {
-    if (typeof n.proxy !== "object" || n.proxy === null || Array.isArray(n.proxy))
-      throw new MultusError(`${field}.proxy`, "(hidden: may hold credentials)", "expected an object");
-    const proxy = n.proxy as Record<string, unknown>;
-    refuseUnknownNodeKeys(`${field}.proxy`, proxy, PROXY_KEYS);
-    checkEndpoint(`${field}.proxy`, proxy);
-  }
-  if (n.dialErrorLimit !== undefined) parseInteger(`${field}.dialErrorLimit`, n.dialErrorLimit, -1, 1000);
-  if (n.perDialTimeout !== undefined) parseInteger(`${field}.perDialTimeout`, n.perDialTimeout, 1, 3600);
-  const sudo = n.sudo === undefined ? false : parseBoolean(`${field}.sudo`, n.sudo);
-  let name = defaultName(host);
-  if (n.name !== undefined) {
-    if (typeof n.name !== "string" || !LABEL.test(n.name)) {
-      throw new MultusError(
-        `${field}.name`,
-        n.name,
-        "expected a DNS-1123 label (lower-case letters, digits, '-'), at most 63 characters",
-      );
-    }
-    name = n.name;
-  }
-  return { host, name, sudo };
+  const host = n.host === DEFERRED ? undefined : parseHost(`${field}.host`, n.host);
+  return { name: parseName(field, n.name, host), host };
 }
 
-/** Validates the node list: each node, and unique hosts and names. */
-export function parseNodes(value: unknown): NodeTarget[] {
+/** The node shapes: each node, and unique (known) hosts and names, as {@link parseNodes} checks them. */
+export function parseNodeShapes(value: unknown): NodeShape[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw new MultusError("nodes", shown(value), "expected a list");
-  const nodes = parseList("nodes", value, MAX_NODES).map((n, i) => parseNode(`nodes[${i}]`, n));
+  const nodes = parseList("nodes", value, MAX_NODES).map((n, i) => parseNodeShape(`nodes[${i}]`, n));
+  checkUnique(nodes);
+  return nodes;
+}
+
+/** Refuses a host or a name given twice (hosts not known yet are left out). */
+function checkUnique(nodes: readonly NodeShape[]): void {
   const hosts = new Map<string, number>();
   const names = new Map<string, number>();
   nodes.forEach((n, i) => {
-    const h = hosts.get(n.host);
-    if (h !== undefined)
-      throw new MultusError(
-        `nodes[${i}].host`,
-        n.host,
-        `expected each node once (also nodes[${h}])`,
-        "is a duplicate",
-      );
-    hosts.set(n.host, i);
+    if (n.host !== undefined) {
+      const h = hosts.get(n.host);
+      if (h !== undefined)
+        throw new MultusError(
+          `nodes[${i}].host`,
+          n.host,
+          `expected each node once (also nodes[${h}])`,
+          "is a duplicate",
+        );
+      hosts.set(n.host, i);
+    }
     const m = names.get(n.name);
     if (m !== undefined) {
       throw new MultusError(
@@ -193,5 +216,34 @@ export function parseNodes(value: unknown): NodeTarget[] {
     }
     names.set(n.name, i);
   });
+}
+
+/** Validates one node. */
+export function parseNode(field: string, value: unknown): NodeTarget {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new MultusError(field, shown(value), "expected an object");
+  const n = value as Record<string, unknown>;
+  refuseUnknownNodeKeys(field, n, NODE_KEYS);
+  const host = checkEndpoint(field, n);
+  if (n.proxy !== undefined) {
+    if (typeof n.proxy !== "object" || n.proxy === null || Array.isArray(n.proxy))
+      throw new MultusError(`${field}.proxy`, HIDDEN, "expected an object");
+    const proxy = n.proxy as Record<string, unknown>;
+    refuseUnknownNodeKeys(`${field}.proxy`, proxy, PROXY_KEYS);
+    checkEndpoint(`${field}.proxy`, proxy);
+  }
+  if (n.dialErrorLimit !== undefined) parseInteger(`${field}.dialErrorLimit`, n.dialErrorLimit, -1, 1000);
+  if (n.perDialTimeout !== undefined) parseInteger(`${field}.perDialTimeout`, n.perDialTimeout, 1, 3600);
+  const sudo = n.sudo === undefined ? false : parseBoolean(`${field}.sudo`, n.sudo);
+  const name = parseName(field, n.name, host);
+  return { host, name, sudo };
+}
+
+/** Validates the node list: each node, and unique hosts and names. */
+export function parseNodes(value: unknown): NodeTarget[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new MultusError("nodes", shown(value), "expected a list");
+  const nodes = parseList("nodes", value, MAX_NODES).map((n, i) => parseNode(`nodes[${i}]`, n));
+  checkUnique(nodes);
   return nodes;
 }

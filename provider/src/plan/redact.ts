@@ -5,10 +5,11 @@
  * refused value becomes "(secret)" when the field lies in (or holds) a secret, and every string of
  * a secret is cut out of the rest of the message.
  */
+import { SECRET } from "./placeholders";
 import { MultusError } from "../errors";
 
 /** Shown instead of a secret value. */
-export const SECRET = "(secret)";
+export { SECRET };
 /** Strings shorter than this are not cut out (they would mangle the message, and reveal nothing). */
 const MIN_LENGTH = 3;
 const MAX_LEAVES = 10_000;

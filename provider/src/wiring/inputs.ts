@@ -1,12 +1,16 @@
+/**
+ * The component's inputs as its wiring reads them: the secrets they carry (recorded for the error
+ * messages), the check of every input every child's data is gated on, and errors as ResourceErrors.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { MultusArgs } from "../args";
 import { MultusError } from "../errors";
-import { hasChartCredentials, stripChartCredentials, stripNodeCredentials } from "../plan/credentials";
 import { refuseUnknownInputs } from "../plan/inputKeys";
 import { SECRET_NODE_FIELDS } from "../plan/nodes";
 import { redactSecrets, SecretPart } from "../plan/redact";
 import { SECRET_PROPERTIES } from "../secrets";
-import { PlanArgs, validateInputs, ValidatedInputs } from "../plan/plan";
+import { internals } from "./gate";
+import { planArgsOf, validateInputs, ValidatedInputs } from "../plan/inputs";
 
 /** Per component: the values that arrived as secrets, and where (see redactSecrets). */
 const secretParts = new WeakMap<pulumi.Resource, readonly SecretPart[]>();
@@ -57,7 +61,7 @@ function explainedSecret(path: string, value: unknown): SecretPart[] {
  * when anything inside was (through Construct a list with a secret inside arrives as one secret:
  * then all of it counts as secret).
  */
-function secretsIn(args: MultusArgs): pulumi.Output<SecretPart[]> {
+function secretsIn(args: MultusArgs): Promise<SecretPart[]> {
   const found: { path: string; output: pulumi.Output<unknown> }[] = [];
   const stack: { value: unknown; path: string; depth: number }[] = [{ value: args, path: "", depth: 0 }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
@@ -70,53 +74,50 @@ function secretsIn(args: MultusArgs): pulumi.Output<SecretPart[]> {
       }
     }
   }
-  const parts = found.map(({ path, output }) =>
-    pulumi
-      .all([pulumi.output(pulumi.isSecret(output)), pulumi.unsecret(output)])
-      .apply(([secret, value]): SecretPart[] => (secret ? explainedSecret(path, value) : [])),
-  );
-  return pulumi.all(parts).apply((l) => l.flat() as SecretPart[]);
+  // From the SDK's promises rather than `apply`: an unknown input (a preview) must not hold back
+  // the record of the known ones, nor make everything that waits on the record unknown.
+  return Promise.all(
+    found.map(async ({ path, output }) => {
+      const o = internals(output);
+      const [secret, value] = await Promise.all([o.isSecret, o.promise(true)]);
+      return secret ? explainedSecret(path, value) : [];
+    }),
+  ).then((l) => l.flat());
 }
 
 /**
- * The component's inputs with credentials removed, resolved and validated. Credentials are
- * type-checked first and then dropped, so the result (and everything derived from it) can be
- * unsecreted: only hosts, paths, versions and network specs remain.
+ * Finds the secrets in the inputs and records them for the component's error messages (see
+ * {@link asResourceError}); resolves to their number once recorded. Every validation waits on it.
  */
-export function validatedInputs(resource: pulumi.Resource, args: MultusArgs): pulumi.Output<ValidatedInputs> {
-  // Known before anything is validated: every error below is redacted with it.
-  const secrets = secretsIn(args).apply((parts) => {
-    secretParts.set(resource, parts);
-    return parts.length;
-  });
-  const nodes = pulumi
-    .all([args.nodes, secrets])
-    .apply(([list]) => list)
-    .apply((list) => asResourceError(resource, () => stripNodeCredentials(list)));
-  const chartArgs = pulumi.all([args.chart, secrets]).apply(([c]) => c);
-  const chart = chartArgs.apply((c) => asResourceError(resource, () => stripChartCredentials(c)));
-  const repositoryCredentials = chartArgs.apply(hasChartCredentials);
-  const planArgs: pulumi.Output<PlanArgs> = pulumi.all({
-    nodes,
-    chart,
-    repositoryCredentials,
-    k3sVersion: args.k3sVersion,
-    k3sDataDir: args.k3sDataDir,
-    cniBinDir: args.cniBinDir,
-    cniConfDir: args.cniConfDir,
-    ipam: args.ipam,
-    networks: args.networks,
-    cleanupOnDestroy: args.cleanupOnDestroy,
-    allowOverlappingRanges: args.allowOverlappingRanges,
-  });
-  // Credentials were removed above; secrets inside free-form data are put back by secretLike where used.
-  // The same check as `k3s-multus render`: a misspelt input is refused, not ignored.
-  const known = () => refuseUnknownInputs(args as unknown as Record<string, unknown>);
+export function recordSecrets(resource: pulumi.Resource, args: MultusArgs): pulumi.Output<number> {
+  return pulumi.output(
+    secretsIn(args).then((parts) => {
+      secretParts.set(resource, parts);
+      return parts.length;
+    }),
+  );
+}
+
+/**
+ * The component's inputs with credentials removed, resolved and validated: the check every child's
+ * data is gated on (wiring/gate.ts). The same validation, through the same builder of its
+ * arguments, as `k3s-multus render`. Credentials are type-checked first and then dropped, so the
+ * result can be unsecreted: only hosts, paths, versions and network specs remain.
+ */
+export function validatedInputs(
+  resource: pulumi.Resource,
+  args: MultusArgs,
+  secrets: pulumi.Output<number>,
+): pulumi.Output<ValidatedInputs> {
+  const given = args as Record<string, unknown>;
+  const resolved = pulumi.all([pulumi.output(given), secrets]).apply(([a]) => a);
+  // Credentials are removed by planArgsOf; secrets inside free-form data are put back by secretLike where used.
   return pulumi.unsecret(
-    planArgs.apply((a) =>
+    resolved.apply((a) =>
       asResourceError(resource, () => {
-        known();
-        const v = validateInputs(a);
+        // The same check as `k3s-multus render`: a misspelt input is refused, not ignored.
+        refuseUnknownInputs(a);
+        const v = validateInputs(planArgsOf(a));
         for (const w of v.warnings) void pulumi.log.warn(w, resource);
         return v;
       }),

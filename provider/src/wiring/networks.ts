@@ -1,40 +1,45 @@
+/**
+ * The NetworkAttachmentDefinitions, registered at once from the topology; each one's config waits
+ * on its own network's data and the layout only (gated on the check), so a network field unknown
+ * in a preview leaves only that NAD's config unknown.
+ */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkSpec } from "../plan/networks";
-import { MultusArgs } from "../args";
-import { MultusPlan } from "../plan/plan";
-import { secretLike } from "./inputs";
+import { NetworkArgs } from "../networkArgs";
+import { CniLayout } from "../plan/layout";
+import { parseNetwork, renderNetwork } from "../plan/networks";
+import { NadChild } from "../plan/topology";
+import { nadManifest } from "../render";
+import { hold } from "./gate";
+import { asResourceError } from "./inputs";
 
-/**
- * Creates one NetworkAttachmentDefinition per network, after the releases (so after their CRD).
- * The child is named after the network alone: names are unique within one component, while
- * `<namespace>-<name>` is not (`a`/`b-c` and `a-b`/`c` would both give `a-b-c`). A config is kept
- * secret when the user's network list carries a secret.
- */
+/** One NAD's config: its network validated and rendered for the layout (secret when the network holds a secret). */
+export function nadConfig(
+  component: pulumi.Resource,
+  index: number,
+  network: pulumi.Input<NetworkArgs>,
+  layout: pulumi.Output<CniLayout>,
+  check: pulumi.Output<unknown>,
+  secrets: pulumi.Output<number>,
+): pulumi.Output<string> {
+  return pulumi
+    .all([hold(network, check), layout, secrets])
+    .apply(([n, l]) =>
+      asResourceError(component, () => renderNetwork(parseNetwork(`networks[${index}]`, n), l).config),
+    );
+}
+
+/** Creates one NetworkAttachmentDefinition per network of the topology, with its config. */
 export function createNetworks(
-  prefix: string,
-  specs: readonly NetworkSpec[],
-  plan: pulumi.Output<MultusPlan>,
-  networksArg: MultusArgs["networks"],
+  nads: readonly NadChild[],
+  configs: readonly pulumi.Output<string>[],
   opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource[] {
-  // Every config in one Output, made secret once when the network list carries a secret.
-  const configs = secretLike(
-    plan.apply((p) => p.networks.map((n) => n.config)),
-    networksArg,
-  );
-  return specs.map(
-    (spec, i) =>
+  return nads.map(
+    (nad, i) =>
       new k8s.apiextensions.CustomResource(
-        `${prefix}-nad-${spec.name}`,
-        {
-          apiVersion: "k8s.cni.cncf.io/v1",
-          kind: "NetworkAttachmentDefinition",
-          metadata: { name: spec.name, namespace: spec.namespace },
-          spec: {
-            config: configs.apply((c) => c[i]),
-          },
-        },
+        nad.child,
+        nadManifest({ name: nad.network, namespace: nad.namespace, config: configs[i] }),
         opts,
       ),
   );

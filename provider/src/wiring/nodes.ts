@@ -1,57 +1,85 @@
+/**
+ * The Commands of one node: detection, clean-up and the ownership record, registered at once (their
+ * names come from the topology) and fed the node's data as it becomes known, gated on the check.
+ */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeArgs } from "../args";
 import { claimCommand, cleanupCommand, detectCommand } from "../node/scripts";
 import { CniLayout } from "../plan/layout";
-import { NodeTarget } from "../plan/nodes";
+import { hold } from "./gate";
 
 /** SSH settings of the clean-up command: fail fast on a node that is gone, so the rest of a destroy goes on. */
 const CLEANUP_DIAL_ERROR_LIMIT = 3;
 
+/** What the Commands of one node take: its data (an Input: a plain node object passes straight through) and the check. */
+export interface NodeWiring {
+  readonly node: pulumi.Input<NodeArgs>;
+  readonly check: pulumi.Output<unknown>;
+  readonly parent: pulumi.Resource;
+}
+
+type Connection = command.types.input.remote.ConnectionArgs;
+
+function connectionArgs(n: NodeArgs, dialErrorLimit?: number): Connection {
+  return {
+    host: n.host,
+    port: n.port,
+    user: n.user ?? "root",
+    password: n.password,
+    privateKey: n.privateKey,
+    privateKeyPassword: n.privateKeyPassword,
+    agentSocketPath: n.agentSocketPath,
+    hostKey: n.hostKey,
+    proxy: n.proxy,
+    dialErrorLimit: dialErrorLimit ?? n.dialErrorLimit,
+    perDialTimeout: n.perDialTimeout,
+  };
+}
+
+/** The `@pulumi/command` connection of the node, credentials kept in their (secret) Outputs, gated on the check. */
+function connectionOf(w: NodeWiring, dialErrorLimit?: number) {
+  const node = w.node;
+  const connection = pulumi.Output.isInstance(node)
+    ? (node as pulumi.Output<pulumi.Unwrap<NodeArgs>>).apply((n) => connectionArgs(n, dialErrorLimit))
+    : connectionArgs(node as NodeArgs, dialErrorLimit);
+  return hold(connection, w.check);
+}
+
 /**
- * The `@pulumi/command` connection for node `index`, credentials kept in their (secret) Outputs.
- * `nodes` is the list lifted once by {@link liftNodes}: `pulumi.output` copies the whole list, so
- * lifting it per connection made the component quadratic in the number of nodes.
+ * The node's `sudo`: plain when given plain (the node scripts are then built once), else when
+ * known. The check refuses a `sudo` that is not a boolean; until then anything but `true` is false.
  */
-export function connectionOf(nodes: NodeList, index: number, dialErrorLimit?: number) {
-  return nodes.apply((list) => {
-    const n = (list ?? [])[index];
-    return {
-      host: n.host,
-      port: n.port,
-      user: n.user ?? "root",
-      password: n.password,
-      privateKey: n.privateKey,
-      privateKeyPassword: n.privateKeyPassword,
-      agentSocketPath: n.agentSocketPath,
-      hostKey: n.hostKey,
-      proxy: n.proxy,
-      dialErrorLimit: dialErrorLimit ?? n.dialErrorLimit,
-      perDialTimeout: n.perDialTimeout,
-    };
-  });
+function sudoOf(w: NodeWiring): boolean | pulumi.Output<boolean> {
+  const node = w.node;
+  if (pulumi.Output.isInstance(node))
+    return (node as pulumi.Output<pulumi.Unwrap<NodeArgs>>).apply((n) => (n.sudo as unknown) === true);
+  const sudo = (node as NodeArgs).sudo;
+  if (sudo === undefined || typeof sudo === "boolean") return sudo ?? false;
+  return pulumi.output(sudo).apply((s) => (s as unknown) === true);
 }
 
 /** The detection command of one node: its stdout is the node's K3s facts. `redetect` replaces it. */
 export function detectNode(
-  prefix: string,
-  node: NodeTarget,
-  index: number,
-  nodes: NodeList,
+  child: string,
+  w: NodeWiring,
   dataDir: string | undefined,
   redetect: pulumi.Input<string> | undefined,
-  parent: pulumi.Resource,
 ): command.remote.Command {
-  const detect = detectCommand({ sudo: node.sudo, dataDir });
+  const sudo = sudoOf(w);
+  const detect = pulumi.Output.isInstance(sudo)
+    ? sudo.apply((s) => detectCommand({ sudo: s, dataDir }))
+    : detectCommand({ sudo, dataDir });
   return new command.remote.Command(
-    `${prefix}-detect-${node.name}`,
+    child,
     {
-      connection: connectionOf(nodes, index),
+      connection: connectionOf(w),
       create: detect.command,
       stdin: detect.stdin,
-      triggers: [pulumi.output(redetect).apply((r) => r ?? "")],
+      // Unset: the same value an unset redetect always gave (no diff for existing stacks).
+      triggers: [redetect ?? ""],
     },
-    { parent, customTimeouts: { create: "5m" } },
+    { parent: w.parent, customTimeouts: { create: "5m" } },
   );
 }
 
@@ -65,32 +93,29 @@ export function detectNode(
  * at once, on every node, with Multus still installed.
  */
 export function cleanupNode(
-  prefix: string,
-  node: NodeTarget,
-  index: number,
-  nodes: NodeList,
+  child: string,
+  w: NodeWiring,
   layout: pulumi.Output<CniLayout>,
-  whereabouts: boolean,
+  whereabouts: pulumi.Input<boolean>,
   enabled: boolean,
   owner: pulumi.Output<string>,
-  parent: pulumi.Resource,
 ): command.remote.Command {
   // Built only when enabled: with the clean-up off, its dirs are never checked or sent.
   const cleanup = enabled
     ? pulumi
-        .all([layout, owner])
-        .apply(([l, o]) =>
-          cleanupCommand({ sudo: node.sudo, binDir: l.binDir, confDir: l.confDir, whereabouts, owner: o }),
+        .all([layout, owner, whereabouts, sudoOf(w)])
+        .apply(([l, o, wh, sudo]) =>
+          cleanupCommand({ sudo, binDir: l.binDir, confDir: l.confDir, whereabouts: wh, owner: o }),
         )
     : undefined;
   return new command.remote.Command(
-    `${prefix}-cleanup-${node.name}`,
+    child,
     {
-      connection: connectionOf(nodes, index, CLEANUP_DIAL_ERROR_LIMIT),
+      connection: connectionOf(w, CLEANUP_DIAL_ERROR_LIMIT),
       delete: cleanup?.command,
       stdin: cleanup?.stdin,
     },
-    { parent, customTimeouts: { delete: "5m" } },
+    { parent: w.parent, customTimeouts: { delete: "5m" } },
   );
 }
 
@@ -102,36 +127,22 @@ export function cleanupNode(
  * the clean-up removes the record with `multus.d/`.
  */
 export function claimNode(
-  prefix: string,
-  node: NodeTarget,
-  index: number,
-  nodes: NodeList,
+  child: string,
+  w: NodeWiring,
   layout: pulumi.Output<CniLayout>,
   owner: pulumi.Output<string>,
   releases: readonly pulumi.Resource[],
-  parent: pulumi.Resource,
 ): command.remote.Command {
   const claim = pulumi
-    .all([layout, owner])
-    .apply(([l, o]) => claimCommand({ sudo: node.sudo, confDir: l.confDir, owner: o }));
+    .all([layout, owner, sudoOf(w)])
+    .apply(([l, o, sudo]) => claimCommand({ sudo, confDir: l.confDir, owner: o }));
   return new command.remote.Command(
-    `${prefix}-claim-${node.name}`,
+    child,
     {
-      connection: connectionOf(nodes, index),
+      connection: connectionOf(w),
       create: claim.command,
       stdin: claim.stdin,
     },
-    { parent, dependsOn: [...releases], customTimeouts: { create: "5m" } },
+    { parent: w.parent, dependsOn: [...releases], customTimeouts: { create: "5m" } },
   );
-}
-
-/** The raw node list as the user gave it (possibly a secret Output). */
-export type MultusNodes = pulumi.Input<pulumi.Input<NodeArgs>[]> | undefined;
-
-/** The node list as one Output, lifted once for all the nodes' connections. */
-export type NodeList = pulumi.Output<pulumi.Unwrap<MultusNodes>>;
-
-/** Lifts the raw node list once (see {@link connectionOf}). */
-export function liftNodes(nodes: MultusNodes): NodeList {
-  return pulumi.output(nodes);
 }
