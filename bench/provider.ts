@@ -1,18 +1,23 @@
 /**
  * What every non-TypeScript user pays on each preview before the component does any work: the
  * provider plugin's start, GetSchema and Construct, measured the way the engine drives them
- * (run-plugin spawned with the plugin folder and an engine address; a fake engine over gRPC).
+ * (`@pulumi/pulumi/cmd/run-plugin` spawned with the plugin folder and an engine address, as the
+ * Node.js language host launches a plugin; a fake engine over gRPC, tests/provider/engine.ts).
  *
- * Two plugin folders are compared:
- *   - ours: provider/, whose `main` exports nothing and serves the schema generated at build time;
- *   - stock: a temporary folder whose `main` is bin/index.js (exporting the Multus class), so that
- *     run-plugin hosts the stock ComponentProvider, which infers the schema from the TypeScript
- *     source (the analyzer runs the TypeScript compiler) on GetSchema, and on Construct if no
- *     GetSchema came first.
+ * Paths compared, in the same run:
+ *   - ours: provider/, whose `main` (bin/plugin.js) serves the schema generated at build time and
+ *     constructs Multus with pinned facts;
+ *   - the floor: an empty provider (`provider.main` with a trivial Provider that serves the same
+ *     schema text and constructs one empty component), plain and with our SDK patches applied;
+ *   - cold: ours and the patched floor with Construct as the first call (no GetSchema, so no
+ *     background load of the component): whole-process construction from spawn;
+ *   - stock (BENCH_STOCK=1): `main` exporting the Multus class, so that run-plugin hosts the stock
+ *     ComponentProvider, which infers the schema with the TypeScript compiler (~3 s per start).
  *
- *   npx tsx bench/provider.ts [--runs N]     print the table (default 7 runs per path)
+ *   npx tsx bench/provider.ts [--runs N]     print the results (default 9 rounds)
  *   benchProvider()                           the same, as markdown, for bench/run.ts
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -28,10 +33,33 @@ export interface ProviderSample {
   readonly constructMs: number;
   /** Spawn until Construct returned. */
   readonly totalMs: number;
+  /** CPU time (user + system) of the plugin process over the same span: steadier on a shared machine. */
+  readonly cpuMs: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (CLK_TCK). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system) a process has used so far, ms; NaN where /proc is not available. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
 }
 
 export interface PathResult {
-  readonly path: "ours" | "stock" | "floor";
+  readonly path: PathName;
   readonly samples: readonly ProviderSample[];
   /** Bytes of the schema served (a check that both paths serve the same package). */
   readonly schemaBytes: number;
@@ -74,22 +102,49 @@ export function makeStockPlugin(): { dir: string; remove: () => void } {
 }
 
 /**
- * The floor: a plugin that serves an empty schema and constructs nothing. What run-plugin itself
- * costs (Node, the SDK's TypeScript and ts-node set-up, gRPC) before any code of ours runs.
+ * The floor: an empty provider as the SDK documents it, `provider.main` with a trivial Provider
+ * that serves the same schema text and, on Construct, registers one empty component of the
+ * requested type. What run-plugin, the SDK and one Construct cost before any code of ours runs.
+ * With `patched`, it first applies the plugin's SDK patches (provider/bin/sdkPatches.js) as
+ * plugin.ts does, so that the difference to ours is the component alone.
  */
-export function makeFloorPlugin(): { dir: string; remove: () => void } {
+export function makeFloorPlugin(patched = false): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-multus-floor-"));
   fs.writeFileSync(
     path.join(dir, "package.json"),
     `${JSON.stringify({ name: "floor", version: "0.0.0", main: "plugin.js" }, null, 2)}\n`,
   );
   fs.copyFileSync(path.join(PROVIDER_DIR, "PulumiPlugin.yaml"), path.join(dir, "PulumiPlugin.yaml"));
+  const patches = JSON.stringify(path.join(PROVIDER_DIR, "bin", "sdkPatches.js"));
   fs.writeFileSync(
     path.join(dir, "plugin.js"),
     [
       '"use strict";',
+      ...(patched
+        ? [
+            `const patches = require(${patches});`,
+            "patches.renderResourceErrorsPlainly();",
+            "patches.deferClosureDependencies();",
+            "patches.deferAutomation();",
+          ]
+        : []),
+      'const fs = require("fs");',
       'const provider = require("@pulumi/pulumi/provider");',
-      'provider.main({ version: "0.0.0", getSchema: async () => "{}" }, process.argv.slice(2));',
+      `const schema = fs.readFileSync(${JSON.stringify(path.join(PROVIDER_DIR, "bin", "schema.json"))}, "utf8");`,
+      "provider.main(",
+      "  {",
+      '    version: "0.0.0",',
+      "    getSchema: async () => schema,",
+      "    construct: async (name, type, inputs, options) => {",
+      '      const pulumi = require("@pulumi/pulumi");',
+      "      const c = new pulumi.ComponentResource(type, name, {}, options);",
+      "      c.registerOutputs({});",
+      "      return { urn: c.urn, state: {} };",
+      "    },",
+      "  },",
+      "  process.argv.slice(2),",
+      ");",
+      ...(patched ? ["patches.dropSourceMapStackTraces();"] : []),
       "",
     ].join("\n"),
   );
@@ -97,7 +152,17 @@ export function makeFloorPlugin(): { dir: string; remove: () => void } {
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** One start, GetSchema, Construct (pinned facts, so no SSH), stop. */
+/** A plugin folder to measure, and how. */
+export interface PluginPath {
+  readonly name: PathName;
+  readonly dir: string;
+  /** Whether GetSchema comes first (as YAML asks for it); false: Construct on a cold process. */
+  readonly getSchema: boolean;
+}
+
+export type PathName = "ours" | "floor" | "floorPatched" | "oursCold" | "floorPatchedCold" | "stock";
+
+/** One start, GetSchema (unless cold), Construct (pinned facts, so no SSH), stop. */
 async function runOnce(
   engine: FakeEngine,
   p: PluginPath,
@@ -108,18 +173,18 @@ async function runOnce(
   const plugin = await PluginProcess.start({ pluginDir: p.dir, engineAddress: engine.engineAddress });
   const t1 = performance.now();
   try {
-    const schema = await plugin.getSchema();
+    const schema = p.getSchema ? await plugin.getSchema() : "";
     const t2 = performance.now();
-    if (p.construct !== false) {
-      await plugin.construct("bench", PINNED_INPUTS, { monitorAddress: engine.monitorAddress });
-    }
+    await plugin.construct("bench", PINNED_INPUTS, { monitorAddress: engine.monitorAddress });
     const t3 = performance.now();
+    const cpuMs = processCpuMs(plugin.child.pid);
     return {
       sample: {
         startMs: t1 - t0,
-        getSchemaMs: t2 - t1,
-        constructMs: p.construct === false ? NaN : t3 - t2,
+        getSchemaMs: p.getSchema ? t2 - t1 : NaN,
+        constructMs: t3 - t2,
         totalMs: t3 - t0,
+        cpuMs,
       },
       schema,
       resources: engine.registrations.map((r) => r.type).sort(),
@@ -143,27 +208,20 @@ function machine(): ProviderBench["machine"] {
   };
 }
 
-/** A plugin folder to measure. */
-export interface PluginPath {
-  readonly name: string;
-  readonly dir: string;
-  /** Whether to call Construct (not for the floor). Default: true. */
-  readonly construct?: boolean;
-}
-
-/** Measures plugin folders, alternating them so that load on the machine hits all alike. */
-export async function measurePaths(
-  paths: readonly PluginPath[],
-  runs: number,
-): Promise<{ name: string; samples: ProviderSample[]; schemaBytes: number; resources: string[] }[]> {
+/**
+ * Measures plugin folders in rounds: each round runs every path once, in an order rotated from
+ * round to round, so that load on the machine hits all alike and each round is a paired sample.
+ */
+export async function measurePaths(paths: readonly PluginPath[], runs: number): Promise<PathResult[]> {
   const engine = await FakeEngine.start();
-  const samples = new Map<string, ProviderSample[]>(paths.map((p) => [p.name, []]));
-  const seen = new Map<string, { schemaBytes: number; resources: string[] }>();
+  const samples = new Map<PathName, ProviderSample[]>(paths.map((p) => [p.name, []]));
+  const seen = new Map<PathName, { schemaBytes: number; resources: string[] }>();
   try {
     // One unmeasured run each: the file-system cache, not the plugin, is what a first run measures.
     for (const p of paths) await runOnce(engine, p);
     for (let i = 0; i < runs; i++) {
-      for (const p of i % 2 ? [...paths].reverse() : paths) {
+      const order = paths.map((_, j) => paths[(j + i) % paths.length]);
+      for (const p of order) {
         const r = await runOnce(engine, p);
         samples.get(p.name)?.push(r.sample);
         seen.set(p.name, { schemaBytes: r.schema.length, resources: r.resources });
@@ -173,42 +231,44 @@ export async function measurePaths(
     await engine.stop();
   }
   return paths.map((p) => ({
-    name: p.name,
+    path: p.name,
     samples: samples.get(p.name) ?? [],
     schemaBytes: seen.get(p.name)?.schemaBytes ?? 0,
     resources: seen.get(p.name)?.resources ?? [],
   }));
 }
 
-/** Measures our plugin folder, the stock path and the floor. */
-export async function measureProvider(runs = 7): Promise<ProviderBench> {
+/**
+ * Measures our plugin folder against the floors (plain and with our SDK patches), warm (GetSchema
+ * first) and cold (Construct first); with `stock`, also the stock ComponentProvider path.
+ */
+export async function measureProvider(
+  runs = 7,
+  stock = process.env.BENCH_STOCK === "1",
+): Promise<ProviderBench> {
   if (!fs.existsSync(path.join(PROVIDER_DIR, "bin", "schema.json"))) {
     throw new Error("provider/bin is not built: run npm run build first");
   }
-  const stock = makeStockPlugin();
-  const floor = makeFloorPlugin();
+  const stockDir = stock ? makeStockPlugin() : undefined;
+  const floor = makeFloorPlugin(false);
+  const floorPatched = makeFloorPlugin(true);
   try {
-    const measured = await measurePaths(
+    const results = await measurePaths(
       [
-        { name: "ours", dir: PROVIDER_DIR },
-        { name: "stock", dir: stock.dir },
-        { name: "floor", dir: floor.dir, construct: false },
+        { name: "ours", dir: PROVIDER_DIR, getSchema: true },
+        { name: "floorPatched", dir: floorPatched.dir, getSchema: true },
+        { name: "floor", dir: floor.dir, getSchema: true },
+        { name: "oursCold", dir: PROVIDER_DIR, getSchema: false },
+        { name: "floorPatchedCold", dir: floorPatched.dir, getSchema: false },
+        ...(stockDir ? [{ name: "stock" as const, dir: stockDir.dir, getSchema: true }] : []),
       ],
       runs,
     );
-    return {
-      runs,
-      machine: machine(),
-      results: measured.map((m) => ({
-        path: m.name as PathResult["path"],
-        samples: m.samples,
-        schemaBytes: m.schemaBytes,
-        resources: m.resources,
-      })),
-    };
+    return { runs, machine: machine(), results };
   } finally {
-    stock.remove();
+    stockDir?.remove();
     floor.remove();
+    floorPatched.remove();
   }
 }
 
@@ -223,61 +283,95 @@ const COLUMNS: readonly [keyof ProviderSample, string][] = [
   ["getSchemaMs", "GetSchema"],
   ["constructMs", "Construct"],
   ["totalMs", "total"],
+  ["cpuMs", "plugin CPU"],
 ];
 
-const LABELS: Record<PathResult["path"], string> = {
-  ours: "ours: build-time schema, component loaded on demand",
+const LABELS: Record<PathName, string> = {
+  ours: "ours: GetSchema, then Construct",
+  floorPatched: "floor with our SDK patches: GetSchema, then Construct",
+  floor: "floor, plain SDK: GetSchema, then Construct",
+  oursCold: "ours, cold: Construct first",
+  floorPatchedCold: "floor with our SDK patches, cold: Construct first",
   stock: "stock: ComponentProvider, schema inferred by the analyzer",
-  floor: "floor: run-plugin with an empty provider",
 };
 
-/** The results as a markdown table (median / p90 in ms) with the machine. */
+/** Per-round ratios of the totals of two paths: median (min–max). */
+function pairedTotal(
+  b: ProviderBench,
+  a: PathName,
+  over: PathName,
+  key: "totalMs" | "cpuMs" = "totalMs",
+): { text: string; median: number; max: number } {
+  const x = b.results.find((r) => r.path === a)?.samples ?? [];
+  const y = b.results.find((r) => r.path === over)?.samples ?? [];
+  const ratios = x.map((s, i) => s[key] / (y[i]?.[key] ?? NaN)).filter((r) => !Number.isNaN(r));
+  if (!ratios.length) return { text: "—", median: NaN, max: NaN };
+  const median = percentile(ratios, 50);
+  const min = Math.min(...ratios);
+  const max = Math.max(...ratios);
+  return { text: `${median.toFixed(2)} (${min.toFixed(2)}–${max.toFixed(2)})`, median, max };
+}
+
+/** The plugin-path target: ours within 1.15× the floor. */
+const TARGET = 1.15;
+
+/** The results as markdown: a table (median (min–max) in ms), the paired ratios and the machine. */
 export function formatProvider(b: ProviderBench): string {
   const cell = (xs: number[]) =>
-    xs.some(Number.isNaN) ? "—" : `${percentile(xs, 50).toFixed(0)} / ${percentile(xs, 90).toFixed(0)}`;
+    xs.some(Number.isNaN)
+      ? "—"
+      : `${percentile(xs, 50).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
   const rows = b.results.map(
     (r) => `| ${LABELS[r.path]} | ${COLUMNS.map(([k]) => cell(r.samples.map((s) => s[k]))).join(" | ")} |`,
   );
-  const get = (name: PathResult["path"]) => b.results.find((r) => r.path === name);
-  const ours = get("ours");
-  const stock = get("stock");
+  const verdict = (r: { median: number; max: number }) =>
+    Number.isNaN(r.median)
+      ? ""
+      : r.median > TARGET
+        ? " — **missed**"
+        : r.max > TARGET
+          ? " — met (spread crosses)"
+          : " — met";
+  const ratio = (a: PathName, over: PathName) => {
+    const cpu = pairedTotal(b, a, over, "cpuMs");
+    const wall = pairedTotal(b, a, over, "totalMs");
+    return `${cpu.text}${verdict(cpu)} (wall time: ${wall.text})`;
+  };
+  const ours = b.results.find((r) => r.path === "ours");
   const lines = [
-    `Median / p90 in ms over ${b.runs} runs per path (nearest rank: with few runs p90 is about the maximum); Construct with pinned facts (no SSH), right after GetSchema.`,
+    `Each path started ${b.runs} times through run-plugin, as the engine launches a Node.js plugin, in rounds (every path once per round, order rotated); ms, median (min–max). Construct with pinned facts (no SSH): ours registers ${ours?.resources.length ?? "?"} resources, the floor 1 (an empty component). Plugin CPU: user + system time of the plugin process from spawn until Construct returned (/proc), the steadier measure on a shared machine.`,
     "",
     `| path | ${COLUMNS.map(([, h]) => h).join(" | ")} |`,
     `| --- | ${COLUMNS.map(() => "---:").join(" | ")} |`,
     ...rows,
     "",
+    "Per-round ratios of start + GetSchema + Construct, plugin CPU time (wall time beside it), median (min–max); target ≤ 1.15:",
+    "",
+    `- ours / floor with our SDK patches: ${ratio("ours", "floorPatched")}`,
+    `- ours / floor with the plain SDK: ${ratio("ours", "floor")}`,
+    `- cold (Construct first), ours / floor with our SDK patches: ${ratio("oursCold", "floorPatchedCold")}`,
   ];
-  if (ours && stock) {
-    const total = (r: PathResult) =>
-      percentile(
-        r.samples.map((s) => s.totalMs),
-        50,
-      );
-    const same = ours.resources.join() === stock.resources.join();
-    lines.push(
-      `Total, stock / ours: ${(total(stock) / total(ours)).toFixed(2)}×. ${same ? "Both registered the same resources" : "**They registered different resources**"} (${ours.resources.length}); schema served: ${ours.schemaBytes} bytes (ours: with secrets and defaults) vs ${stock.schemaBytes} (stock).`,
-      "",
-    );
+  if (b.results.some((r) => r.path === "stock")) {
+    lines.push(`- stock / ours: ${pairedTotal(b, "stock", "ours").text}`);
   }
   lines.push(
+    "",
     `Machine: ${b.machine.nproc} CPUs (${b.machine.cpu}), Node ${b.machine.node}, @pulumi/pulumi ${b.machine.pulumi}, load average ${os
       .loadavg()
       .map((l) => l.toFixed(1))
-      .join(" / ")}.`,
+      .join(" / ")} at the end.`,
   );
   return lines.join("\n");
 }
 
-/** For bench/run.ts: measures both paths and returns the markdown section. */
-export async function benchProvider(runs = 7): Promise<string> {
+/** For bench/run.ts: measures the paths and returns the markdown section. */
+export async function benchProvider(runs = 9): Promise<string> {
   return formatProvider(await measureProvider(runs));
 }
 
 if (require.main === module) {
   const at = process.argv.indexOf("--runs");
-  const runs = at >= 0 ? Number(process.argv[at + 1]) : 7;
+  const runs = at >= 0 ? Number(process.argv[at + 1]) : 9;
   benchProvider(runs).then(
     (text) => console.log(text),
     (e: unknown) => {

@@ -7,74 +7,31 @@
  * Here the schema generated at build time is served instead.
  *
  * Every preview of every non-TypeScript user starts this process, so its start-up is kept short
- * (docs/provider.md has the numbers): the component is loaded on demand (see MultusProvider), and
- * the two adjustments below take what the SDK does for programs, not providers, off the path.
+ * (docs/provider.md and BENCHMARKS.md have the numbers): the component is loaded on demand (see
+ * MultusProvider), `yaml` and `@pulumi/kubernetes` load only the parts a Construct uses
+ * (lazyModules.ts), and the SDK patches (sdkPatches.ts) take what the SDK does for programs, not
+ * providers, off the path. The order matters: the patches and stand-ins go in before anything
+ * loads the SDK's runtime (MultusProvider loads it with the component).
  */
-import Module from "module";
-import * as path from "path";
-import { inspect } from "util";
-import { ResourceError } from "@pulumi/pulumi/errors";
 import * as provider from "@pulumi/pulumi/provider";
+import { installLazyModules } from "./lazyModules";
 import { MultusProvider } from "./provider";
+import {
+  deferAutomation,
+  deferClosureDependencies,
+  dropSourceMapStackTraces,
+  renderResourceErrorsPlainly,
+} from "./sdkPatches";
 
-// run-plugin's unhandled-error handler renders every error with util.inspect before logging it
-// (cmd/run-plugin/run.js in @pulumi/pulumi 3.248). A ResourceError holds its resource, and
-// inspecting a component walks its whole graph of Outputs: ~15 s of garbage collection per
-// rejected input (the component rejects each derived Output). The message and stack are what the
-// user needs.
-Object.defineProperty(ResourceError.prototype, inspect.custom, {
-  value(this: ResourceError) {
-    return this.hideStack ? this.message : (this.stack ?? this.message);
-  },
-  configurable: true,
-});
-
-/**
- * @pulumi/pulumi's runtime loads @npmcli/arborist (npm's dependency-tree library, with pacote,
- * sigstore and more: ~0.4 s) when it starts, for closure serialization, which a provider never
- * does. Until something reads it, the module is a stand-in that loads the real one on first use.
- */
-function deferArborist(): void {
-  let file: string;
-  try {
-    const closure = path.dirname(require.resolve("@pulumi/pulumi/runtime/closure/codePaths"));
-    file = require.resolve("@npmcli/arborist", { paths: [closure] });
-  } catch {
-    return; // another SDK layout: nothing to defer
-  }
-  if (require.cache[file]) return;
-  let real: Record<string | symbol, unknown> | undefined;
-  const load = (): Record<string | symbol, unknown> => {
-    if (!real) {
-      Reflect.deleteProperty(require.cache, file);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      real = require(file) as Record<string | symbol, unknown>;
-    }
-    return real;
-  };
-  const stand = new Module(file);
-  stand.filename = file;
-  stand.loaded = true;
-  // `__esModule` makes the SDK's import helper keep the stand-in instead of copying its properties.
-  stand.exports = new Proxy(
-    {},
-    {
-      get: (_t, key) => (key === "__esModule" ? true : load()[key]),
-      has: (_t, key) => key in load(),
-    },
-  );
-  require.cache[file] = stand;
-}
-
-deferArborist();
+renderResourceErrorsPlainly();
+deferClosureDependencies();
+deferAutomation();
+installLazyModules();
 
 provider.main(MultusProvider.fromBuild(), process.argv.slice(2)).catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });
 
-// The SDK captures a stack trace for every promise it tracks (runtime/debuggable.ts); with the
-// source-map-support hooks that run-plugin and provider.main install, each capture reads and maps
-// source maps: ~0.3 s per Construct. Stack traces show compiled positions (bin/*.js) instead; set
-// NODE_OPTIONS=--enable-source-maps to map them while debugging.
-(Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+// After provider.main: it installs source-map-support synchronously when called.
+dropSourceMapStackTraces();
