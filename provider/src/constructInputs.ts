@@ -68,8 +68,8 @@ const SPLIT: Readonly<Record<string, ((v: unknown) => unknown) | undefined>> = {
   chart: (v) => withSecrets(v, [...SECRET_PROPERTIES.ChartArgs, "values"]),
 };
 
-/** The inputs of the shape that may arrive as one Output. */
-const SHAPE_KEYS = [
+/** The inputs of the shape (which may arrive as one Output): what decides which children exist. */
+export const SHAPE_KEYS: readonly string[] = [
   "nodes",
   "networks",
   "chart",

@@ -39,6 +39,8 @@ import { asResourceError, recordSecrets, validatedInputs } from "./wiring/inputs
 import { createNetworks, nadConfig } from "./wiring/networks";
 import { claimNode, cleanupNode, detectNode, NodeWiring } from "./wiring/nodes";
 
+import { SHAPE_KEYS } from "./constructInputs";
+
 export { plainShapeInputs } from "./constructInputs";
 
 /** The component's type token. */
@@ -160,17 +162,7 @@ const isOutput = (v: unknown): boolean =>
 function shapeIsPlain(args: MultusArgs): boolean {
   const a = args as Record<string, unknown>;
   if (isOutput(a)) return false;
-  for (const key of [
-    "nodes",
-    "networks",
-    "chart",
-    "ipam",
-    "k3sVersion",
-    "k3sDataDir",
-    "cniBinDir",
-    "cniConfDir",
-    "cleanupOnDestroy",
-  ]) {
+  for (const key of SHAPE_KEYS) {
     if (isOutput(a[key])) return false;
   }
   const items = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
