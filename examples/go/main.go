@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
-// ptr returns a pointer to v, for the SDK's plain optional fields (the network's fields are plain).
+// ptr returns a pointer to v, for the SDK's plain optional fields (the IPAM settings).
 func ptr[T any](v T) *T { return &v }
 
 func main() {
@@ -24,7 +24,7 @@ func main() {
 		}
 		sshKey := cfg.RequireSecret("sshPrivateKey")
 
-		nodes := k3smultus.NodeArray{}
+		nodes := []k3smultus.NodeArgs{}
 		for _, host := range hosts {
 			nodes = append(nodes, k3smultus.NodeArgs{
 				Host:       pulumi.String(host),
@@ -35,14 +35,14 @@ func main() {
 
 		multus, err := k3smultus.NewMultus(ctx, "multus", &k3smultus.MultusArgs{
 			Nodes: nodes,
-			Networks: k3smultus.NetworkArray{
+			Networks: []k3smultus.NetworkArgs{
 				k3smultus.NetworkArgs{
 					Name:      "macvlan-whereabouts",
-					Interface: ptr("eth1"),
-					Type:      ptr(k3smultus.NetworkTypeMacvlan),
-					Master:    ptr("eth0"),
-					Mode:      ptr("bridge"),
-					Ipam: &k3smultus.IpamArgs{
+					Interface: pulumi.String("eth1"),
+					Type:      k3smultus.NetworkTypeMacvlan,
+					Master:    pulumi.String("eth0"),
+					Mode:      pulumi.String("bridge"),
+					Ipam: k3smultus.IpamArgs{
 						Type:    k3smultus.IpamTypeWhereabouts,
 						Range:   ptr("172.17.0.0/24"),
 						Gateway: ptr("172.17.0.1"),
