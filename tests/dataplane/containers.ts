@@ -59,8 +59,8 @@ export interface DaemonSet {
 export interface RunningContainer {
   readonly name: string;
   readonly daemon: Daemon;
-  /** Its pid on the host. */
-  readonly pid: number;
+  /** Its pid on the host; undefined when it had already exited when looked for. */
+  readonly pid: number | undefined;
   /** SIGTERM (the kubelet's stop), SIGKILL after `graceMs`; resolves once it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -140,7 +140,7 @@ export async function runDaemonPod(
       volumeSource.set(v.name, dir);
     }
   }
-  const startOne = async (c: Container): Promise<{ daemon: Daemon; pid: number }> => {
+  const startOne = (c: Container): Daemon => {
     const image = imageFor(c.image);
     const root = `${podDir}/${c.name}/rootfs`;
     stageImage(image, node.path(root));
@@ -201,8 +201,7 @@ export async function runDaemonPod(
         env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
       },
     );
-    const pid = await childPid(daemon.child.pid ?? -1);
-    return { daemon, pid };
+    return daemon;
   };
 
   const running: RunningContainer[] = [];
@@ -213,7 +212,7 @@ export async function runDaemonPod(
   const initLogs: Record<string, string> = {};
   try {
     for (const c of spec.initContainers ?? []) {
-      const { daemon } = await startOne(c);
+      const daemon = startOne(c);
       await waitFor(
         `init container ${c.name}`,
         () => Promise.resolve(daemon.alive() ? undefined : true),
@@ -225,13 +224,14 @@ export async function runDaemonPod(
       }
     }
     for (const c of spec.containers) {
-      const { daemon, pid } = await startOne(c);
+      const daemon = startOne(c);
+      const pid = await childPid(daemon);
       running.push({
         name: c.name,
         daemon,
         pid,
         async stop(graceMs = 10000) {
-          if (!daemon.alive()) return;
+          if (!daemon.alive() || pid === undefined) return;
           try {
             process.kill(pid, "SIGTERM");
           } catch {

@@ -92,7 +92,8 @@ export function destroyScenario(getRig: () => Rig, layout: K3sLayout): void {
     expect(r.status, `${r.stdout}\n${r.stderr}\n${errors(log).join("\n")}`).to.equal(0);
     await graceful.stopPods();
     for (const p of killed.pods)
-      for (const c of p.containers) if (c.daemon.alive()) process.kill(c.pid, "SIGKILL");
+      for (const c of p.containers)
+        if (c.daemon.alive() && c.pid !== undefined) process.kill(c.pid, "SIGKILL");
     await killed.stopPods();
     // thin_entrypoint's cleanupConfigOnExit removed only its conflist: the rest stays.
     expect(present(graceful.node)).to.deep.equal(

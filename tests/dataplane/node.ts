@@ -323,9 +323,22 @@ function readComm(pid: number): string | undefined {
   }
 }
 
-/** The first child of `pid` (nsenter forks the process that enters the PID namespace). */
-export async function childPid(pid: number): Promise<number> {
-  return waitFor(`a child of ${pid}`, () => Promise.resolve(childrenOf(pid).at(0)), 10000, 20);
+/**
+ * The first child of the daemon's process (nsenter forks the process that enters the PID
+ * namespace); undefined when the daemon has already exited (a container may end at once).
+ */
+export async function childPid(d: Daemon): Promise<number | undefined> {
+  const pid = d.child.pid ?? -1;
+  const found = await waitFor(
+    `a child of ${d.name} (pid ${String(pid)})`,
+    () => {
+      const child = childrenOf(pid).at(0);
+      return Promise.resolve(child !== undefined ? { child } : d.alive() ? undefined : { child: undefined });
+    },
+    30000,
+    20,
+  );
+  return found.child;
 }
 
 export const tmpdirPrefix = path.join(os.tmpdir(), "k3s-multus-dp-");
